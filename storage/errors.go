@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 )
 
 // Sentinel errors. Backends wrap them in *Error; test them with errors.Is.
@@ -89,7 +90,7 @@ type kindError struct {
 
 func (e *kindError) Error() string {
 	k, c := e.kind.Error(), e.cause.Error()
-	if c == k || len(c) > len(k) && c[:len(k)+2] == k+": " {
+	if c == k || strings.HasPrefix(c, k+": ") {
 		return c
 	}
 	return k + ": " + c

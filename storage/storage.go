@@ -143,7 +143,9 @@ type PutOptions struct {
 	// Size is the exact length of the body when known in advance. Zero
 	// means unknown, unless the reader reports its length (*bytes.Reader,
 	// *bytes.Buffer and *strings.Reader do). Backends stream bodies of
-	// unknown length without holding them whole in memory.
+	// unknown length without holding them whole in memory. If Size is
+	// set and the body's length differs, Put returns an error matching
+	// ErrInvalidArgument and stores nothing.
 	Size int64
 	// IfMatch makes the write conditional on the current ETag.
 	IfMatch string
