@@ -53,7 +53,7 @@ func Schemes() []string {
 // A plain path without a scheme ("./data", "/srv/r2kit") opens a
 // filestore directory.
 func Open(ctx context.Context, rawURL string) (Bucket, error) {
-	if !strings.Contains(rawURL, "://") {
+	if !strings.Contains(rawURL, "://") && !hasRegisteredScheme(rawURL) {
 		abs, err := filepath.Abs(rawURL)
 		if err != nil {
 			return nil, fmt.Errorf("storage: open %q: %w", rawURL, err)
@@ -76,4 +76,18 @@ func Open(ctx context.Context, rawURL string) (Bucket, error) {
 		return nil, fmt.Errorf("storage: open %q: %w", u.Redacted(), err)
 	}
 	return b, nil
+}
+
+// hasRegisteredScheme reports whether s starts with "scheme:" for a
+// registered scheme, as in "file:relative" (which the opener rejects)
+// rather than a path.
+func hasRegisteredScheme(s string) bool {
+	scheme, _, ok := strings.Cut(s, ":")
+	if !ok {
+		return false
+	}
+	openersMu.RLock()
+	defer openersMu.RUnlock()
+	_, ok = openers[scheme]
+	return ok
 }

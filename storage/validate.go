@@ -111,8 +111,19 @@ func ValidatePut(key string, opts *PutOptions) error {
 	if opts.Size < 0 {
 		return fmt.Errorf("%w: negative Size %d", ErrInvalidArgument, opts.Size)
 	}
+	if len(opts.ContentType) > MaxContentTypeLen {
+		return fmt.Errorf("%w: content type is %d bytes, more than %d", ErrInvalidArgument, len(opts.ContentType), MaxContentTypeLen)
+	}
+	for i := 0; i < len(opts.ContentType); i++ {
+		if c := opts.ContentType[i]; c < 0x20 || c > 0x7e {
+			return fmt.Errorf("%w: content type byte %q is not printable ASCII", ErrInvalidArgument, c)
+		}
+	}
 	return ValidateMetadata(opts.Metadata)
 }
+
+// MaxContentTypeLen is the longest content type Put accepts.
+const MaxContentTypeLen = 256
 
 // ValidateRange checks a range's fields (not its bounds against an
 // object). r may be nil.

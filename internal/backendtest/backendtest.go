@@ -1,0 +1,68 @@
+// Package backendtest runs a test over every storage backend, the way
+// thanos-io/objstore's ForeachStore does: the in-process ones always, and
+// s3store on the S3-compatible test servers started by
+// scripts/s3server.sh when the environment names them.
+package backendtest
+
+import (
+	"testing"
+
+	"r2kit/storage"
+	"r2kit/storage/filestore"
+	"r2kit/storage/memstore"
+)
+
+// ForEach runs fn in one subtest per available backend, each named after
+// it: "mem" (memstore), "file" (filestore in t.TempDir(), without
+// fsync), "s3" (s3store
+// on the server signing region us-east-1) and "s3-auto" (s3store on the
+// server signing region "auto", set up as for Cloudflare R2). newBucket
+// returns a fresh, empty Bucket, closed and removed at the end of the
+// test that asked for it.
+//
+// The S3 backends need R2KIT_TEST_S3_ENDPOINT, R2KIT_TEST_S3_AUTO_ENDPOINT,
+// R2KIT_TEST_S3_ACCESS_KEY and R2KIT_TEST_S3_SECRET_KEY. When they are
+// not set, ForEach fails the test if CI=true; otherwise it logs how to
+// start the servers and leaves the S3 backends out.
+func ForEach(t *testing.T, fn func(t *testing.T, newBucket func(t testing.TB) storage.Bucket)) {
+	t.Helper()
+	t.Run("mem", func(t *testing.T) { fn(t, newMem) })
+	t.Run("file", func(t *testing.T) { fn(t, newFile) })
+	logged := false
+	for _, backend := range []struct {
+		name string
+		auto bool
+	}{{"s3", false}, {"s3-auto", true}} {
+		s, ok := S3FromEnv(backend.auto)
+		switch {
+		case ok:
+			t.Run(backend.name, func(t *testing.T) {
+				fn(t, func(t testing.TB) storage.Bucket { return newS3Bucket(t, s, nil) })
+			})
+		case InCI():
+			t.Errorf("backend %s: the S3 test servers are required in CI (CI=true) but the %s variables are not set: %s",
+				backend.name, "R2KIT_TEST_S3_*", HowToRun)
+		case !logged:
+			logged = true
+			t.Logf("S3 backends left out (R2KIT_TEST_S3_* unset): %s", HowToRun)
+		}
+	}
+}
+
+func newMem(t testing.TB) storage.Bucket {
+	b := memstore.New()
+	t.Cleanup(func() { _ = b.Close() })
+	return b
+}
+
+// newFile opens a filestore in a new temporary directory, without fsync:
+// tests need no crash durability.
+func newFile(t testing.TB) storage.Bucket {
+	t.Helper()
+	b, err := filestore.Open(t.TempDir(), &filestore.Options{NoSync: true})
+	if err != nil {
+		t.Fatalf("filestore.Open: %v", err)
+	}
+	t.Cleanup(func() { _ = b.Close() })
+	return b
+}

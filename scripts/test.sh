@@ -1,0 +1,45 @@
+#!/usr/bin/env bash
+# The whole r2kit test suite, as CI runs it:
+#   gofmt check, go vet, staticcheck, go test -race ./... with a real
+#   S3-compatible server (versitygw) up, and a short fuzz run.
+# Works on a fresh machine with Go installed: it installs what it needs
+# into ./.tools/bin. Set FUZZTIME (default 10s per target) to fuzz longer.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+export PATH="$PWD/.tools/bin:$PATH"
+STATICCHECK_VERSION=2026.2.2
+FUZZTIME=${FUZZTIME:-10s}
+
+step() { printf '\n=== %s\n' "$*"; }
+
+step "gofmt"
+unformatted=$(gofmt -l $(git ls-files '*.go'))
+if [ -n "$unformatted" ]; then
+  echo "gofmt would change:"; echo "$unformatted"; exit 1
+fi
+
+step "go vet"
+go vet ./...
+
+step "staticcheck"
+if ! command -v staticcheck >/dev/null || ! staticcheck -version | grep -q "$STATICCHECK_VERSION"; then
+  GOBIN="$PWD/.tools/bin" go install "honnef.co/go/tools/cmd/staticcheck@$STATICCHECK_VERSION"
+fi
+staticcheck ./...
+
+step "S3 test servers (versitygw)"
+eval "$(scripts/s3server.sh start)"
+trap 'scripts/s3server.sh stop >/dev/null 2>&1 || true' EXIT
+
+step "go test -race ./..."
+go test -race -count=1 -timeout 30m ./...
+
+step "fuzz smoke ($FUZZTIME per target)"
+fuzz() { # package target
+  go test -run '^$' -fuzz "^$2\$" -fuzztime "$FUZZTIME" "$1"
+}
+fuzz ./storage FuzzValidateKey
+fuzz ./storage/filestore FuzzKeyPath
+
+step "all checks passed"

@@ -1,0 +1,84 @@
+package s3store_test
+
+import (
+	"strings"
+	"testing"
+
+	"go.uber.org/goleak"
+
+	"r2kit/internal/backendtest"
+	"r2kit/storage"
+	"r2kit/storage/s3store"
+	"r2kit/storage/storagetest"
+)
+
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m,
+		// Idle keep-alive connections of the SDK's shared HTTP transport.
+		goleak.IgnoreTopFunction("net/http.(*persistConn).readLoop"),
+		goleak.IgnoreTopFunction("net/http.(*persistConn).writeLoop"),
+		goleak.IgnoreTopFunction("internal/poll.runtime_pollWait"),
+	)
+}
+
+// versitygwHarness is the conformance harness on the versitygw test
+// server signing region us-east-1, or "auto" (set up as for R2). opts may
+// be nil.
+func versitygwHarness(auto bool, opts *s3store.Options) storagetest.Harness {
+	prefix := ""
+	if opts != nil {
+		prefix = opts.Prefix
+	}
+	return storagetest.Harness{
+		NewBucket: func(t testing.TB) storage.Bucket {
+			skipKnownLimits(t, auto)
+			return backendtest.NewS3Bucket(t, auto, opts)
+		},
+		RejectsKey: func(key string) bool {
+			return len(prefix)+len(key) > storage.MaxKeyLen ||
+				s3store.ValidatePathKey(prefix+key) != nil || listFixtureDirs[key]
+		},
+	}
+}
+
+// listFixtureDirs are the keys of the suite's listing fixture that are
+// also the "directory" of other keys there ("a" and "a/b", "b" and
+// "b/2"): versitygw stores objects as files and cannot hold both. With
+// the keys s3store.ValidatePathKey refuses (empty, "." and ".." segments,
+// trailing "/", segments over 255 bytes) they are the keys versitygw's
+// posix backend cannot store as S3 and R2 do.
+var listFixtureDirs = map[string]bool{"a": true, "b": true}
+
+// skipKnownLimits skips, with the reason, the conformance tests that the
+// server cannot pass whatever the client does. The Harness has no field
+// to declare them yet.
+func skipKnownLimits(t testing.TB, auto bool) {
+	if !strings.HasSuffix(t.Name(), "/Race/DeleteOnce") {
+		return
+	}
+	if auto {
+		t.Skip("R2 mode: Cloudflare R2 documents no If-Match on DeleteObject, so s3store emulates a conditional " +
+			"Delete with HeadObject then DeleteObject, which is not atomic: racing conditional deletes can all succeed")
+	}
+	t.Skip("versitygw answers DELETE with If-Match on a missing key with 204 success (AWS answers 404), " +
+		"so racing conditional deletes after the first also succeed; s3store's mapping of AWS's 404 is tested by TestConditionalDeleteMissing")
+}
+
+func TestConformance(t *testing.T) {
+	backendtest.RequireS3(t, false)
+	backendtest.RequireS3(t, true)
+	t.Run("s3", func(t *testing.T) {
+		storagetest.RunConformanceTests(t, versitygwHarness(false, nil))
+	})
+	t.Run("s3-auto", func(t *testing.T) {
+		storagetest.RunConformanceTests(t, versitygwHarness(true, nil))
+	})
+	t.Run("s3-prefix", func(t *testing.T) {
+		storagetest.RunConformanceTests(t, versitygwHarness(false, &s3store.Options{Prefix: "some/prefix/"}))
+	})
+}
+
+func BenchmarkS3(b *testing.B) {
+	backendtest.RequireS3(b, false)
+	storagetest.RunBenchmarks(b, versitygwHarness(false, nil))
+}
