@@ -10,9 +10,10 @@ import (
 // Metadata keys r2kit writes on objects it manages (documents and
 // blobs). User metadata must not use the "r2kit-" prefix.
 const (
-	// MetaWriteID holds a unique id per logical write, used to tell
-	// whether an ambiguous write committed.
-	MetaWriteID = "r2kit-wid"
+	// MetaWrites holds the ids of the most recent writes of an object,
+	// newest first, separated by '.', used to tell whether a write whose
+	// response was lost committed (see package doc).
+	MetaWrites = "r2kit-writes"
 	// MetaExpires holds the expiry instant as Unix milliseconds.
 	MetaExpires = "r2kit-expires"
 	// MetaType holds the object type given to CreateMetadata.

@@ -66,3 +66,23 @@ func newFile(t testing.TB) storage.Bucket {
 	t.Cleanup(func() { _ = b.Close() })
 	return b
 }
+
+// NewBucket returns a fresh, empty Bucket of the named backend ("mem",
+// "file", "s3" or "s3-auto"), for benchmarks and tests that compare
+// backends by name. The S3 backends follow RequireS3: they fail in CI and
+// skip elsewhere when the test servers are not configured.
+func NewBucket(t testing.TB, backend string) storage.Bucket {
+	t.Helper()
+	switch backend {
+	case "mem":
+		return newMem(t)
+	case "file":
+		return newFile(t)
+	case "s3":
+		return NewS3Bucket(t, false, nil)
+	case "s3-auto":
+		return NewS3Bucket(t, true, nil)
+	}
+	t.Fatalf("backendtest: unknown backend %q", backend)
+	return nil
+}

@@ -273,5 +273,5 @@ func hasMore(r io.Reader) (io.Reader, error) {
 
 // getPart returns a part buffer from the pool.
 func (b *Bucket) getPart() *[]byte {
-	return b.parts.Get().(*[]byte)
+	return b.parts.Get()
 }

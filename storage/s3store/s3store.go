@@ -70,7 +70,7 @@ type Bucket struct {
 	r2       bool
 	emulate  bool
 	validate func(string) error
-	parts    sync.Pool // of *[]byte, partSize long
+	parts    partPool // idle part buffers
 	closed   atomic.Bool
 	presign  *s3.PresignClient
 	presignO sync.Once
@@ -105,10 +105,7 @@ func New(client *s3.Client, bucket string, opts *Options) *Bucket {
 		emulate:  o.R2 || o.EmulateConditionalDelete,
 		validate: o.ValidateKey,
 	}
-	b.parts.New = func() any {
-		buf := make([]byte, b.partSize)
-		return &buf
-	}
+	b.parts = newPartPool(b.conc, b.partSize)
 	return b
 }
 
