@@ -111,7 +111,9 @@ var (
 
 // Stats counts the faults injected, by kind and by operation.
 type Stats struct {
-	// Injected[kind][op] is how many faults of kind hit op.
+	// Injected[kind][op] is how many faults of kind hit op. A lost
+	// response or a truncation counts only when it took effect (the
+	// operation itself succeeded).
 	Injected map[Kind]map[string]int
 	// Calls[op] is how many calls were made, faulted or not.
 	Calls map[string]int
@@ -171,7 +173,9 @@ func (b *Bucket) pick(op, key string) (fault Kind, delay time.Duration, ok bool)
 		if !r.matches(op, key) || b.rng.Float64() >= r.Probability {
 			continue
 		}
-		b.count(r.Kind, op)
+		if r.Kind != LostResponse && r.Kind != Truncate {
+			b.count(r.Kind, op) // the others count when they take effect
+		}
 		if r.Kind == Latency {
 			delay += r.Latency
 			continue
@@ -222,8 +226,12 @@ func (b *Bucket) before(ctx context.Context, op, key string, write bool) (after 
 	return fault, true, nil
 }
 
-// lost returns the error of a response lost after the operation ran.
-func lost(op, key string, write bool) error {
+// lost counts and returns the error of a response lost after the
+// operation ran.
+func (b *Bucket) lost(op, key string, write bool) error {
+	b.mu.Lock()
+	b.count(LostResponse, op)
+	b.mu.Unlock()
 	kind := storage.ErrTransient
 	if write {
 		kind = storage.ErrAmbiguous
@@ -248,7 +256,7 @@ func (b *Bucket) Stat(ctx context.Context, key string) (*storage.Attrs, error) {
 	}
 	a, err := b.inner.Stat(ctx, key)
 	if err == nil && has && after == LostResponse {
-		return nil, lost(OpStat, key, false)
+		return nil, b.lost(OpStat, key, false)
 	}
 	return a, err
 }
@@ -265,8 +273,11 @@ func (b *Bucket) Get(ctx context.Context, key string, opts *storage.GetOptions) 
 	}
 	if after == LostResponse {
 		obj.Body.Close()
-		return nil, lost(OpGet, key, false)
+		return nil, b.lost(OpGet, key, false)
 	}
+	b.mu.Lock()
+	b.count(Truncate, OpGet)
+	b.mu.Unlock()
 	obj.Body = &truncated{rc: obj.Body, left: obj.Length / 2}
 	return obj, nil
 }
@@ -279,7 +290,7 @@ func (b *Bucket) Put(ctx context.Context, key string, r io.Reader, opts *storage
 	}
 	a, err := b.inner.Put(ctx, key, r, opts)
 	if err == nil && has && after == LostResponse {
-		return nil, lost(OpPut, key, true)
+		return nil, b.lost(OpPut, key, true)
 	}
 	return a, err
 }
@@ -292,7 +303,7 @@ func (b *Bucket) Delete(ctx context.Context, key string, opts *storage.DeleteOpt
 	}
 	err = b.inner.Delete(ctx, key, opts)
 	if err == nil && has && after == LostResponse {
-		return lost(OpDelete, key, true)
+		return b.lost(OpDelete, key, true)
 	}
 	return err
 }
@@ -309,7 +320,7 @@ func (b *Bucket) List(ctx context.Context, opts *storage.ListOptions) (*storage.
 	}
 	p, err := b.inner.List(ctx, opts)
 	if err == nil && has && after == LostResponse {
-		return nil, lost(OpList, prefix, false)
+		return nil, b.lost(OpList, prefix, false)
 	}
 	return p, err
 }
