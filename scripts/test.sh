@@ -8,7 +8,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 export PATH="$PWD/.tools/bin:$PATH"
-STATICCHECK_VERSION=2026.2.2
+STATICCHECK_MODULE_VERSION=v0.8.2 # staticcheck 2026.2.2
 FUZZTIME=${FUZZTIME:-10s}
 
 step() { printf '\n=== %s\n' "$*"; }
@@ -23,8 +23,8 @@ step "go vet"
 go vet ./...
 
 step "staticcheck"
-if ! command -v staticcheck >/dev/null || ! staticcheck -version | grep -q "$STATICCHECK_VERSION"; then
-  GOBIN="$PWD/.tools/bin" go install "honnef.co/go/tools/cmd/staticcheck@$STATICCHECK_VERSION"
+if ! command -v staticcheck >/dev/null || ! staticcheck -version | grep -q "(${STATICCHECK_MODULE_VERSION#v})"; then
+  GOBIN="$PWD/.tools/bin" go install "honnef.co/go/tools/cmd/staticcheck@$STATICCHECK_MODULE_VERSION"
 fi
 staticcheck ./...
 
