@@ -33,7 +33,19 @@ eval "$(scripts/s3server.sh start)"
 trap 'scripts/s3server.sh stop >/dev/null 2>&1 || true' EXIT
 
 step "go test -race ./..."
-go test -race -count=1 -timeout 30m ./...
+# Verbose output goes to a log; shown here: every top-level test, the
+# conformance suite per backend, and each package's result.
+log=$(mktemp -t r2kit-test.XXXXXX)
+set +e
+go test -race -count=1 -timeout 30m -v ./... >"$log" 2>&1
+status=$?
+set -e
+grep -E '^(--- |ok |FAIL|panic:)|^    --- (PASS|FAIL): TestConformance[^ /]*/[^ /]+ ' "$log" || true
+if [ "$status" -ne 0 ]; then
+  echo; echo "go test failed; failures in context (full log: $log):"
+  grep -E -B2 -A30 '^\s*--- FAIL|^panic:|^FAIL' "$log" | head -400
+  exit "$status"
+fi
 
 step "fuzz smoke ($FUZZTIME per target)"
 fuzz() { # package target
