@@ -1,0 +1,165 @@
+package api
+
+import (
+	"log/slog"
+	"net/http"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"r2kit/resilience"
+	"r2kit/storage"
+)
+
+// Defaults of Config.
+const (
+	// DefaultMaxBodyBytes limits JSON request bodies: 1 MiB.
+	DefaultMaxBodyBytes = 1 << 20
+	// DefaultMaxUploadBytes limits uploaded files: 512 MiB (OpenAI's
+	// limit is 512 MB).
+	DefaultMaxUploadBytes = 512 << 20
+	// DefaultReadyTimeout bounds the storage check of /readyz.
+	DefaultReadyTimeout = 5 * time.Second
+	// ReadyProbeKey is the key /readyz stats. Nothing is stored there:
+	// "not found" is the healthy answer.
+	ReadyProbeKey = "r2kit/readyz-probe"
+)
+
+// Config configures a Server.
+type Config struct {
+	// Bucket holds all state. Required. The Server wraps it with
+	// resilience.Instrument to record metrics, but does not own it: the
+	// caller closes it after the server has shut down. Wrap it in
+	// resilience.Retry and resilience.Breaker first to retry transient
+	// failures and fail fast while the store is down.
+	Bucket storage.Bucket
+	// APIKeys are the accepted bearer keys. Empty strings are ignored.
+	// With no key every request is accepted: bind such a server to a
+	// loopback address only.
+	APIKeys []string
+	// MaxBodyBytes limits JSON request bodies. Zero means
+	// DefaultMaxBodyBytes.
+	MaxBodyBytes int64
+	// MaxUploadBytes limits the file of an upload. Zero means
+	// DefaultMaxUploadBytes. The whole multipart body may exceed it by
+	// MaxBodyBytes, for the other parts and the part headers.
+	MaxUploadBytes int64
+	// Logger receives the access log and error logs. Nil means
+	// slog.Default().
+	Logger *slog.Logger
+	// ReadyTimeout bounds the storage check of /readyz. Zero means
+	// DefaultReadyTimeout.
+	ReadyTimeout time.Duration
+}
+
+// Server is the r2kit HTTP API: an http.Handler serving the OpenAI
+// Assistants API v2 under /v1, and /healthz, /readyz and /metrics. It is
+// safe for concurrent use.
+type Server struct {
+	cfg      Config
+	bucket   storage.Bucket
+	registry *prometheus.Registry
+	storage  *resilience.Metrics
+	metrics  *httpMetrics
+	keys     keyring
+	log      *slog.Logger
+	mux      *http.ServeMux
+	handler  http.Handler
+}
+
+var _ http.Handler = (*Server)(nil)
+
+// New returns a Server for cfg. It panics if cfg.Bucket is nil.
+func New(cfg Config) *Server {
+	if cfg.Bucket == nil {
+		panic("api.New: Config.Bucket is nil")
+	}
+	if cfg.MaxBodyBytes <= 0 {
+		cfg.MaxBodyBytes = DefaultMaxBodyBytes
+	}
+	if cfg.MaxUploadBytes <= 0 {
+		cfg.MaxUploadBytes = DefaultMaxUploadBytes
+	}
+	if cfg.ReadyTimeout <= 0 {
+		cfg.ReadyTimeout = DefaultReadyTimeout
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	s := &Server{
+		cfg:      cfg,
+		registry: reg,
+		storage:  resilience.NewMetrics(reg),
+		metrics:  newHTTPMetrics(reg),
+		keys:     newKeyring(cfg.APIKeys),
+		log:      cfg.Logger,
+		mux:      http.NewServeMux(),
+	}
+	s.bucket = s.storage.Instrument(cfg.Bucket)
+	s.routes()
+	s.handler = s.observe(http.HandlerFunc(s.dispatch))
+	return s
+}
+
+// ServeHTTP implements http.Handler.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	s.handler.ServeHTTP(w, r)
+}
+
+// Bucket returns the instrumented Bucket every endpoint uses.
+func (s *Server) Bucket() storage.Bucket { return s.bucket }
+
+// Registry returns the Prometheus registry /metrics serves. More
+// collectors (a run executor's, the document layer's hooks through
+// resilience.NewMetrics) can be registered with it.
+func (s *Server) Registry() *prometheus.Registry { return s.registry }
+
+// AuthRequired reports whether the server checks API keys.
+func (s *Server) AuthRequired() bool { return len(s.keys) > 0 }
+
+// dispatch authenticates /v1 requests and routes them; paths and
+// methods no route matches get OpenAI's 404 and 405 envelopes.
+func (s *Server) dispatch(w http.ResponseWriter, r *http.Request) {
+	if isAPIPath(r.URL.Path) {
+		if e := s.keys.authenticate(r); e != nil {
+			s.WriteError(w, r, e)
+			return
+		}
+	}
+	if h, pattern := s.mux.Handler(r); pattern == "" {
+		s.noRoute(w, r, h)
+		return
+	}
+	s.mux.ServeHTTP(w, r)
+}
+
+// isAPIPath reports whether p is under /v1, where keys are checked.
+func isAPIPath(p string) bool {
+	return p == "/v1" || len(p) > 3 && p[:4] == "/v1/"
+}
+
+// noRoute answers a request no route matches. h is the ServeMux's own
+// answer, consulted for its status (404 or 405) and Allow header only.
+func (s *Server) noRoute(w http.ResponseWriter, r *http.Request, h http.Handler) {
+	probe := &headerProbe{header: http.Header{}}
+	h.ServeHTTP(probe, r)
+	if probe.status == http.StatusMethodNotAllowed {
+		s.WriteError(w, r, invalidMethod(r, probe.header.Get("Allow")))
+		return
+	}
+	s.WriteError(w, r, invalidURL(r))
+}
+
+// headerProbe is a ResponseWriter that keeps the status and headers and
+// drops the body.
+type headerProbe struct {
+	header http.Header
+	status int
+}
+
+func (p *headerProbe) Header() http.Header         { return p.header }
+func (p *headerProbe) Write(b []byte) (int, error) { return len(b), nil }
+func (p *headerProbe) WriteHeader(code int)        { p.status = code }

@@ -1,0 +1,251 @@
+package cli
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"r2kit/api"
+	"r2kit/resilience"
+	"r2kit/storage"
+)
+
+const serveLong = `Serve the OpenAI Assistants API v2 (under /v1) over the bucket, with
+/healthz, /readyz (checks the bucket) and /metrics (Prometheus).
+
+Clients authenticate with "Authorization: Bearer KEY", KEY being one of the
+--api-key flags or of the comma-separated $R2KIT_API_KEYS. With no key,
+every request is accepted, so the server only binds a loopback address;
+binding any other address without a key is refused unless
+--insecure-no-auth is given.
+
+The server prints "r2kit: listening on http://ADDR" on standard error once
+it accepts connections. SIGINT or SIGTERM stops it gracefully: it stops
+accepting, lets requests in flight finish (up to --shutdown-timeout) and
+exits 0.`
+
+const serveExample = `  r2kit serve                                            # ./r2kit-data on 127.0.0.1:8080
+  R2KIT_API_KEYS=sk-1,sk-2 r2kit serve --addr :8080      # all interfaces, with keys
+  r2kit serve --bucket 'r2://my-bucket?account=ACCOUNT_ID' --api-key "$KEY" --log-format json
+  curl -H "Authorization: Bearer $KEY" -H "OpenAI-Beta: assistants=v2" http://127.0.0.1:8080/v1/assistants`
+
+// serveOptions are the flags of serve.
+type serveOptions struct {
+	addr            string
+	apiKeys         []string
+	insecureNoAuth  bool
+	maxBody         byteSize
+	maxUpload       byteSize
+	logLevel        enumFlag
+	logFormat       enumFlag
+	shutdownTimeout time.Duration
+}
+
+// DefaultAddr is the address serve listens on by default.
+const DefaultAddr = "127.0.0.1:8080"
+
+func (a *app) serveCommand() *cobra.Command {
+	o := &serveOptions{
+		maxBody: api.DefaultMaxBodyBytes, maxUpload: api.DefaultMaxUploadBytes,
+		logLevel:  enumFlag{value: "info", allowed: []string{"debug", "info", "warn", "error"}},
+		logFormat: enumFlag{value: "text", allowed: []string{"text", "json"}},
+	}
+	cmd := &cobra.Command{
+		Use:     "serve",
+		Short:   "Serve the OpenAI Assistants API v2 over the bucket",
+		Long:    serveLong,
+		Example: serveExample,
+		Args:    args(0, 0),
+		RunE: run(func(cmd *cobra.Command, _ []string) error {
+			return a.serve(cmd.Context(), o)
+		}),
+	}
+	f := cmd.Flags()
+	f.StringVar(&o.addr, "addr", DefaultAddr, "address to listen on (port 0: any free port)")
+	f.StringArrayVar(&o.apiKeys, "api-key", nil, "accepted bearer key (repeatable; $R2KIT_API_KEYS adds comma-separated keys)")
+	f.BoolVar(&o.insecureNoAuth, "insecure-no-auth", false, "allow serving a non-loopback address without API keys")
+	f.Var(&o.maxBody, "max-body-bytes", "largest JSON request body")
+	f.Var(&o.maxUpload, "max-upload-bytes", "largest uploaded file")
+	f.Var(&o.logLevel, "log-level", "log level: debug, info, warn or error")
+	f.Var(&o.logFormat, "log-format", "log format: text or json")
+	f.DurationVar(&o.shutdownTimeout, "shutdown-timeout", 30*time.Second, "how long requests in flight may run after SIGINT/SIGTERM")
+	for name, env := range map[string]string{
+		"addr": "R2KIT_ADDR", "insecure-no-auth": "R2KIT_INSECURE_NO_AUTH",
+		"max-body-bytes": "R2KIT_MAX_BODY_BYTES", "max-upload-bytes": "R2KIT_MAX_UPLOAD_BYTES",
+		"log-level": "R2KIT_LOG_LEVEL", "log-format": "R2KIT_LOG_FORMAT", "shutdown-timeout": "R2KIT_SHUTDOWN_TIMEOUT",
+	} {
+		a.bindEnv(f, name, env)
+	}
+	return cmd
+}
+
+// serve runs the server until ctx is done, then shuts it down.
+func (a *app) serve(ctx context.Context, o *serveOptions) (err error) {
+	log := newLogger(a.env.Stderr, o.logLevel.value, o.logFormat.value)
+	keys := a.keys(o)
+	if len(keys) == 0 && !o.insecureNoAuth && !maybeLoopback(o.addr) {
+		return refuseNoAuth(o.addr)
+	}
+	bucket, err := a.openBucket(ctx)
+	if err != nil {
+		return err
+	}
+	defer closeBucket(bucket, &err)
+	handler := api.New(api.Config{
+		Bucket:         resilient(bucket),
+		APIKeys:        keys,
+		MaxBodyBytes:   int64(o.maxBody),
+		MaxUploadBytes: int64(o.maxUpload),
+		Logger:         log,
+	})
+	ln, err := net.Listen("tcp", o.addr)
+	if err != nil {
+		return err
+	}
+	if len(keys) == 0 && !o.insecureNoAuth && !isLoopback(ln.Addr()) {
+		ln.Close()
+		return refuseNoAuth(o.addr)
+	}
+	a.announce(log, ln.Addr(), len(keys), o)
+	return a.runServer(ctx, log, ln, handler, o.shutdownTimeout)
+}
+
+// keys returns the API keys of the flags and of $R2KIT_API_KEYS.
+func (a *app) keys(o *serveOptions) []string {
+	var keys []string
+	for _, k := range append(strings.Split(a.env.Getenv("R2KIT_API_KEYS"), ","), o.apiKeys...) {
+		if k = strings.TrimSpace(k); k != "" {
+			keys = append(keys, k)
+		}
+	}
+	return keys
+}
+
+func refuseNoAuth(addr string) error {
+	return fmt.Errorf("refusing to serve %s without an API key: it is not a loopback address; "+
+		"set R2KIT_API_KEYS or --api-key, bind 127.0.0.1, or pass --insecure-no-auth", addr)
+}
+
+// maybeLoopback reports whether addr's host may be a loopback address:
+// false for an empty host (all interfaces) and for IP addresses that are
+// not loopback. Host names are checked after binding.
+func maybeLoopback(addr string) bool {
+	host, _, err := net.SplitHostPort(addr)
+	if err != nil {
+		return true // net.Listen reports it
+	}
+	if host == "" {
+		return false
+	}
+	if ip := net.ParseIP(host); ip != nil {
+		return ip.IsLoopback()
+	}
+	return true
+}
+
+func isLoopback(addr net.Addr) bool {
+	tcp, ok := addr.(*net.TCPAddr)
+	return ok && tcp.IP.IsLoopback()
+}
+
+// resilient wraps the bucket in the server's storage stack: retries of
+// transient failures, and a circuit breaker that fails fast while the
+// store is down. api.New adds the metrics on top.
+func resilient(b storage.Bucket) storage.Bucket {
+	return resilience.Breaker(resilience.Retry(b, resilience.Standard),
+		resilience.BreakerSettings{RecoveryTimeout: 10 * time.Second})
+}
+
+// announce says where the server listens and how it authenticates.
+func (a *app) announce(log *slog.Logger, addr net.Addr, keys int, o *serveOptions) {
+	fmt.Fprintf(a.env.Stderr, "r2kit: listening on http://%s\n", addr)
+	switch {
+	case keys == 0 && isLoopback(addr):
+		fmt.Fprintf(a.env.Stderr, "r2kit: no API key configured: serving without authentication, on loopback only\n")
+	case keys == 0:
+		fmt.Fprintf(a.env.Stderr, "r2kit: WARNING: no API key configured and --insecure-no-auth given: anyone who reaches %s can read and write all data\n", addr)
+	}
+	log.Info("serving", "addr", addr.String(), "bucket", redact(a.bucketURL), "api_keys", keys,
+		"max_body_bytes", int64(o.maxBody), "max_upload_bytes", int64(o.maxUpload))
+}
+
+// redact hides a password in a bucket URL, if any.
+func redact(raw string) string {
+	if u, err := url.Parse(raw); err == nil && u.Scheme != "" {
+		return u.Redacted()
+	}
+	return raw
+}
+
+// runServer serves ln until ctx is done, then shuts down: no new
+// connections, requests in flight finish within timeout.
+func (a *app) runServer(ctx context.Context, log *slog.Logger, ln net.Listener, h http.Handler, timeout time.Duration) error {
+	srv := &http.Server{
+		Handler:           h,
+		ReadHeaderTimeout: 10 * time.Second,
+		IdleTimeout:       2 * time.Minute,
+		ErrorLog:          slog.NewLogLogger(log.Handler(), slog.LevelWarn),
+		BaseContext:       func(net.Listener) context.Context { return context.WithoutCancel(ctx) },
+	}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	select {
+	case err := <-served:
+		return err
+	case <-ctx.Done():
+	}
+	log.Info("shutting down", "timeout", timeout.String())
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), timeout)
+	defer cancel()
+	err := srv.Shutdown(sctx)
+	if errors.Is(err, context.DeadlineExceeded) {
+		srv.Close()
+		err = fmt.Errorf("shutdown: requests still running after %s were cut off", timeout)
+	}
+	if serr := <-served; err == nil && !errors.Is(serr, http.ErrServerClosed) {
+		err = serr
+	}
+	if err == nil {
+		fmt.Fprintf(a.env.Stderr, "r2kit: stopped\n")
+	}
+	return err
+}
+
+// newLogger returns the logger of --log-level and --log-format (values
+// the flags checked), writing to w.
+func newLogger(w io.Writer, level, format string) *slog.Logger {
+	var l slog.Level
+	_ = l.UnmarshalText([]byte(level))
+	opts := &slog.HandlerOptions{Level: l}
+	if format == "json" {
+		return slog.New(slog.NewJSONHandler(w, opts))
+	}
+	return slog.New(slog.NewTextHandler(w, opts))
+}
+
+// enumFlag is a string flag limited to some values.
+type enumFlag struct {
+	value   string
+	allowed []string
+}
+
+func (e *enumFlag) Set(v string) error {
+	if !slices.Contains(e.allowed, v) {
+		return fmt.Errorf("%q is not one of %s", v, strings.Join(e.allowed, ", "))
+	}
+	e.value = v
+	return nil
+}
+
+func (e *enumFlag) String() string { return e.value }
+func (e *enumFlag) Type() string   { return "string" }
