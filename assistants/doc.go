@@ -1,7 +1,31 @@
 // Package assistants holds the OpenAI Assistants API v2 objects r2kit
 // stores and serves: their models and exact JSON wire form, validation,
-// ids, the storage key scheme and the run state machine. This file set
-// does no I/O; the entity stores build on it.
+// ids, the storage key scheme and the run state machine, and the entity
+// stores that keep them in a storage.Bucket.
+//
+// # Stores
+//
+// Open returns a Store (the Go form of the seed's createR2Storage)
+// whose fields are the entity stores: Assistants, Threads, Messages,
+// Runs, Steps, Files and Tools, with the seed's operations (Get, Put,
+// PutIf for putWithCas, Update for updateWithCas, Delete optionally
+// conditional on an ETag, Exists; for files GetMetadata, PutMetadata,
+// PutBlob, GetBlob, Delete, Exists and BlobURL; tools by name), built on
+// the doc package's documents, with a TTL per entity type (TTLs). Every
+// id is checked with ParseID before it becomes a key and every value
+// with its Validate method before it is written; either failure writes
+// nothing. Update modifies an existing entity and never creates one.
+//
+// Lists follow the API: limit 1..100 (default 20), order asc or desc
+// (default desc), after and before cursors, has_more, first_id and
+// last_id. A page costs one List call and one parallel wave of limit+1
+// Gets (plus a Stat of the thread or run) whatever the collection's
+// length, in both orders, thanks to a desc index of marker objects
+// under IndexPrefix (see index.go and listing.go). Runs follow the state
+// machine and a thread has at most one active run (see runlock.go).
+// Deleting a thread deletes everything in it and survives interruption
+// (see cascade.go); (*Store).Repair finishes interrupted work and
+// removes orphans.
 //
 // # Wire form
 //
@@ -61,6 +85,8 @@
 //	blobs/{file_id}                             file bytes
 //	tools/{name}.json                           tools by name
 //	locks/active-run/{thread_id}.json           one active run per thread
+//	idx/desc/{listing directory}/{inverted id}  desc listing index markers
+//	tombstones/threads/{thread_id}.json         thread deletes
 //
 // Run steps follow the messages and runs pattern one level deeper:
 // listing steps/{thread}/{run}/ lists a run's steps in creation order,

@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 
 export PATH="$PWD/.tools/bin:$PATH"
 STATICCHECK_MODULE_VERSION=v0.8.2 # staticcheck 2026.2.2
-FUZZTIME=${FUZZTIME:-10s}
+FUZZTIME=${FUZZTIME:-8s}
 
 step() { printf '\n=== %s\n' "$*"; }
 
@@ -53,5 +53,9 @@ fuzz() { # package target
 }
 fuzz ./storage FuzzValidateKey
 fuzz ./storage/filestore FuzzKeyPath
+fuzz ./assistants FuzzParseID
+fuzz ./assistants FuzzUnmarshalMessage
+fuzz ./assistants FuzzMarker
+fuzz ./api FuzzDecodeJSON
 
 step "all checks passed"

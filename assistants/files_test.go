@@ -1,0 +1,180 @@
+package assistants_test
+
+import (
+	"crypto/sha256"
+	"errors"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"r2kit/assistants"
+	"r2kit/doc"
+	"r2kit/internal/backendtest"
+	"r2kit/storage"
+)
+
+// randomReader yields n pseudo-random bytes without holding them.
+type randomReader struct {
+	rng *rand.ChaCha8
+	n   int64
+}
+
+func newRandomReader(seed byte, n int64) *randomReader {
+	return &randomReader{rng: rand.NewChaCha8([32]byte{seed}), n: n}
+}
+
+func (r *randomReader) Read(p []byte) (int, error) {
+	if r.n <= 0 {
+		return 0, io.EOF
+	}
+	if int64(len(p)) > r.n {
+		p = p[:r.n]
+	}
+	n, _ := r.rng.Read(p)
+	r.n -= int64(n)
+	return n, nil
+}
+
+func digest(t *testing.T, r io.Reader) ([32]byte, int64) {
+	t.Helper()
+	h := sha256.New()
+	n, err := io.Copy(h, r)
+	if err != nil {
+		t.Fatalf("read: %v", err)
+	}
+	return [32]byte(h.Sum(nil)), n
+}
+
+func TestFileBlobs(t *testing.T) {
+	backendtest.ForEach(t, func(t *testing.T, newBucket func(testing.TB) storage.Bucket) {
+		ctx := t.Context()
+		b := newBucket(t)
+		s := assistants.Open(b, nil)
+		const size = 6<<20 + 12345
+		want, _ := digest(t, newRandomReader(1, size))
+
+		// Create streams a body of unknown length.
+		f, err := s.Files.Create(ctx, io.MultiReader(newRandomReader(1, size)), assistants.FileUpload{
+			Filename: "report ü.bin", Purpose: assistants.PurposeAssistants, ContentType: "application/x-test"})
+		if err != nil {
+			t.Fatalf("Create: %v", err)
+		}
+		id := f.Value.ID
+		if f.Value.Bytes != size || f.Value.Status != assistants.FileProcessed || f.Value.ExpiresAt == nil {
+			t.Fatalf("file object = %+v", f.Value)
+		}
+		r, err := s.Files.GetBlob(ctx, id, nil)
+		if err != nil {
+			t.Fatalf("GetBlob: %v", err)
+		}
+		got, n := digest(t, r)
+		r.Close()
+		if n != size || got != want || r.Filename != "report ü.bin" || r.ContentType != "application/x-test" {
+			t.Fatalf("round trip: %d bytes, same %v, name %q, type %q", n, got == want, r.Filename, r.ContentType)
+		}
+		// A range read.
+		r, err = s.Files.GetBlob(ctx, id, &storage.Range{Offset: size - 10, Length: 100})
+		if err != nil {
+			t.Fatal(err)
+		}
+		tail, _ := io.ReadAll(r)
+		r.Close()
+		all, _ := io.ReadAll(newRandomReader(1, size))
+		if !slices.Equal(tail, all[size-10:]) {
+			t.Fatalf("range read = %x", tail)
+		}
+		// A known length streams too; replacing the bytes.
+		if _, err := s.Files.PutBlob(ctx, id, newRandomReader(2, 1000), &assistants.BlobOptions{Size: 1000}); err != nil {
+			t.Fatalf("PutBlob: %v", err)
+		}
+		r, _ = s.Files.GetBlob(ctx, id, nil)
+		_, n = digest(t, r)
+		r.Close()
+		if n != 1000 {
+			t.Fatalf("replaced blob has %d bytes", n)
+		}
+
+		// Presigned URLs where the backend can sign.
+		url, err := s.Files.BlobURL(ctx, id, time.Minute)
+		switch {
+		case strings.HasPrefix(t.Name(), "TestFileBlobs/s3"):
+			if err != nil {
+				t.Fatalf("BlobURL: %v", err)
+			}
+			resp, err := http.Get(url)
+			if err != nil {
+				t.Fatal(err)
+			}
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			if resp.StatusCode != 200 || len(body) != 1000 {
+				t.Fatalf("GET presigned URL: %s, %d bytes", resp.Status, len(body))
+			}
+		case !errors.Is(err, storage.ErrUnsupported):
+			t.Fatalf("BlobURL on %s: err = %v, want ErrUnsupported", t.Name(), err)
+		}
+
+		if err := s.Files.Delete(ctx, id); err != nil {
+			t.Fatalf("Delete: %v", err)
+		}
+		if got := allKeys(t, b); len(got) != 0 {
+			t.Fatalf("keys after Delete: %q", got)
+		}
+		if _, err := s.Files.GetBlob(ctx, id, nil); !errors.Is(err, doc.ErrNotFound) {
+			t.Fatalf("GetBlob after Delete: err = %v", err)
+		}
+		if err := s.Files.Delete(ctx, id); !errors.Is(err, doc.ErrNotFound) {
+			t.Fatalf("second Delete: err = %v", err)
+		}
+	})
+}
+
+func TestFileList(t *testing.T) {
+	backendtest.ForEach(t, func(t *testing.T, newBucket func(testing.TB) storage.Bucket) {
+		ctx := t.Context()
+		s := assistants.Open(newBucket(t), nil)
+		var all, vision []string
+		for i := range 12 {
+			purpose := assistants.PurposeAssistants
+			if i%4 == 1 {
+				purpose = assistants.PurposeVision
+			}
+			f, err := s.Files.Create(ctx, strings.NewReader("x"), assistants.FileUpload{Filename: "f", Purpose: purpose})
+			if err != nil {
+				t.Fatal(err)
+			}
+			all = append(all, f.Value.ID)
+			if purpose == assistants.PurposeVision {
+				vision = append(vision, f.Value.ID)
+			}
+		}
+		fileID := func(f *assistants.File) string { return f.ID }
+		l, err := s.Files.List(ctx, assistants.FileListParams{})
+		if err != nil || !slices.Equal(ids(l, fileID), reversed(all)) || l.HasMore {
+			t.Fatalf("List = %q, %v", ids(l, fileID), err)
+		}
+		var got []string
+		after := ""
+		for {
+			l, err := s.Files.List(ctx, assistants.FileListParams{Purpose: assistants.PurposeVision, Order: "asc", Limit: 2, After: after})
+			if err != nil {
+				t.Fatal(err)
+			}
+			got = append(got, ids(l, fileID)...)
+			if !l.HasMore {
+				break
+			}
+			after = *l.LastID
+		}
+		if !slices.Equal(got, vision) {
+			t.Fatalf("vision files = %q, want %q", got, vision)
+		}
+		if _, err := s.Files.List(ctx, assistants.FileListParams{Purpose: "nonsense"}); !errors.Is(err, doc.ErrValidation) {
+			t.Fatalf("bad purpose: err = %v", err)
+		}
+	})
+}
