@@ -40,7 +40,7 @@ set +e
 go test -race -count=1 -timeout 30m -v ./... >"$log" 2>&1
 status=$?
 set -e
-grep -E '^(--- |ok |FAIL|panic:)|^    --- (PASS|FAIL): TestConformance[^ /]*/[^ /]+ ' "$log" || true
+grep -E '^(--- |ok |FAIL|panic:)|^    --- (PASS|FAIL): TestConformance/[a-z0-9-]+ ' "$log" || true
 if [ "$status" -ne 0 ]; then
   echo; echo "go test failed; failures in context (full log: $log):"
   grep -E -B2 -A30 '^\s*--- FAIL|^panic:|^FAIL' "$log" | head -400
