@@ -139,7 +139,9 @@ func TestBodyLimit(t *testing.T) {
 		s, _ := newServer(t, api.Config{MaxBodyBytes: 64, MaxUploadBytes: 1000})
 		w := request{method: "POST", path: "/v1/files", body: strings.Repeat("x", 1000),
 			headers: []string{"Content-Type", "multipart/form-data; boundary=x"}}.send(s)
-		errorOf(t, w, 501)
+		if e := errorOf(t, w, 400); e.code() != "invalid_multipart" {
+			t.Fatalf("a body of 1000 bytes that is not multipart: %+v", e)
+		}
 		w = request{method: "POST", path: "/v1/files", body: strings.Repeat("x", 1065),
 			headers: []string{"Content-Type", "multipart/form-data; boundary=x"}}.send(s)
 		errorOf(t, w, 413)

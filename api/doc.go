@@ -11,15 +11,35 @@
 //	/v1/...        the Assistants API v2 routes (assistants, threads,
 //	               messages, runs, run steps, files)
 //
-// # Status: scaffolding
+// # Endpoints
 //
-// The route table registers every v2 endpoint of the reference, but the
-// entity endpoints are not implemented yet: each answers 501 (type
-// server_error, code not_implemented) through the placeholder
-// notYetImplemented, until the endpoints are written on top of the
-// entity stores. Everything around them (auth, beta header, limits,
-// decoding, errors, listing parameters, ids, health, metrics, logs) is
-// in place and tested.
+// Every endpoint of the v2 reference, over an assistants.Store opened on
+// the instrumented bucket (Config.Store; objects are kept until deleted
+// by default):
+//
+//	assistants   create, retrieve, modify, list, delete
+//	threads      create (with messages), retrieve, modify, delete (with
+//	             everything in it), create thread and run
+//	messages     create, retrieve, modify (metadata), list (run_id
+//	             filter), delete
+//	runs         create, retrieve, modify (metadata), list, cancel,
+//	             submit_tool_outputs; runs cannot be deleted
+//	run steps    retrieve, list (include[] accepted)
+//	files        upload (multipart, streamed to blob storage), retrieve,
+//	             list (purpose filter), delete, content (streamed, with
+//	             single byte ranges)
+//
+// Runs are stored queued and handed to Config.Runs, a RunExecutor (see
+// runexec.go for what the server and the executor each do); without one
+// they stay queued, and "stream": true answers 400. A thread has at most
+// one active run: a second run, or a message, during one answers 400.
+//
+// Answers follow OpenAI's: 200 with the object (delete answers
+// {"id","object","deleted"}), list envelopes with has_more, 404 "No
+// thread found with id '...'." for missing objects (and for the thread
+// or run of a listing or create), 400 for wrong id prefixes, validation
+// failures (param names the field) and business rules, never 409 for
+// those (clients retry 409).
 //
 // # Requests
 //
@@ -35,7 +55,9 @@
 //     API key provided: sk-ab***wxyz. ..."), keys compared in constant
 //     time;
 //   - the route: OpenAI's 404 "Invalid URL (GET /v1/nope)" and 405
-//     "Invalid method for URL (PUT /v1/assistants)", with Allow;
+//     "Invalid method for URL (PUT /v1/assistants)", with Allow; a path
+//     with "." or ".." segments or "//" is an invalid URL too (no
+//     redirect to its cleaned form);
 //   - for assistants, threads, messages, runs and steps, the OpenAI-Beta
 //     header: assistants=v2 or no header; assistants=v1 is 400
 //     invalid_beta (file routes take no beta header, as clients send
@@ -59,6 +81,7 @@
 //	NotFound(assistants.ObjectThread, id)            OpenAI's 404 texts
 //	InvalidRequest(param, format, args...)           a 400 invalid_request_error
 //
-// Endpoints use Server.Bucket, the instrumented bucket, and may register
-// further collectors with Server.Registry.
+// Endpoints use Server.Store, the entity store over Server.Bucket (the
+// instrumented bucket), and may register further collectors with
+// Server.Registry.
 package api

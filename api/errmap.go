@@ -18,9 +18,11 @@ import (
 //
 //	*Error                                  itself
 //	*http.MaxBytesError                     413 invalid_request_error, code request_too_large
+//	assistants.ErrFileTooLarge              413 invalid_request_error, code file_too_large
 //	*assistants.FieldError                  400 invalid_request_error, param = the field
 //	doc.ErrValidation                       400 invalid_request_error, param = the field if known
 //	assistants.ErrInvalidTransition         400 invalid_request_error (a business rule: never 409)
+//	*assistants.ActiveRunError              400 "Thread thread_X already has an active run run_Y."
 //	resilience.ErrCircuitOpen               503 server_error, with Retry-After
 //	storage.ErrAmbiguous                    503 server_error: the write may have been applied
 //	storage.ErrNotFound (doc.ErrExpired too) 404, with OpenAI's text when the key names an entity
@@ -66,6 +68,7 @@ var errorRules = []func(error) *Error{
 	fieldError,
 	validationError,
 	transitionError,
+	activeRun,
 	unavailable,
 	notFound,
 	storageAnswer,
@@ -75,10 +78,14 @@ var errorRules = []func(error) *Error{
 
 func tooLarge(err error) *Error {
 	var mb *http.MaxBytesError
-	if !errors.As(err, &mb) {
-		return nil
+	switch {
+	case errors.As(err, &mb):
+		return bodyTooLarge(mb.Limit)
+	case errors.Is(err, assistants.ErrFileTooLarge):
+		return InvalidRequest("file", "File too large: it is larger than this server stores.").
+			withStatus(http.StatusRequestEntityTooLarge).withCode("file_too_large")
 	}
-	return bodyTooLarge(mb.Limit)
+	return nil
 }
 
 // bodyTooLarge is the 413 answer for a body over limit bytes.
@@ -122,6 +129,16 @@ func transitionError(err error) *Error {
 	}
 	if errors.Is(err, assistants.ErrInvalidTransition) {
 		return InvalidRequest("", "The requested status change is not allowed.")
+	}
+	return nil
+}
+
+// activeRun is OpenAI's answer to a run created in a thread that has an
+// active run: a 400, because a retry cannot succeed until that run ends.
+func activeRun(err error) *Error {
+	var ae *assistants.ActiveRunError
+	if errors.As(err, &ae) {
+		return InvalidRequest("", "Thread %s already has an active run %s.", ae.ThreadID, ae.RunID)
 	}
 	return nil
 }

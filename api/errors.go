@@ -85,12 +85,6 @@ func NotFound(object, id string) *Error {
 	return e
 }
 
-// notImplemented is the answer of routes this build does not serve yet.
-func notImplemented(r *http.Request) *Error {
-	return &Error{Status: http.StatusNotImplemented, Type: TypeServer, Code: "not_implemented",
-		Message: r.Pattern + " is not implemented yet by this r2kit server."}
-}
-
 // invalidURL is OpenAI's answer for a path no route matches.
 func invalidURL(r *http.Request) *Error {
 	return InvalidRequest("", "Invalid URL (%s %s)", r.Method, r.URL.Path).withStatus(http.StatusNotFound)

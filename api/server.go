@@ -3,11 +3,14 @@ package api
 import (
 	"log/slog"
 	"net/http"
+	"path"
+	"strings"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
+	"r2kit/assistants"
 	"r2kit/resilience"
 	"r2kit/storage"
 )
@@ -51,6 +54,15 @@ type Config struct {
 	// ReadyTimeout bounds the storage check of /readyz. Zero means
 	// DefaultReadyTimeout.
 	ReadyTimeout time.Duration
+	// Runs executes runs (see RunExecutor). Nil: created runs are stored
+	// queued and stay queued, and requests with "stream": true answer
+	// 400.
+	Runs RunExecutor
+	// Store configures the entity store the server opens over Bucket
+	// (the instrumented bucket). Nil means TTL assistants.KeepUntilDeleted:
+	// objects are kept until they are deleted, as the hosted API did. A
+	// zero MaxFileBytes is set to MaxUploadBytes.
+	Store *assistants.StoreOptions
 }
 
 // Server is the r2kit HTTP API: an http.Handler serving the OpenAI
@@ -59,6 +71,8 @@ type Config struct {
 type Server struct {
 	cfg      Config
 	bucket   storage.Bucket
+	store    *assistants.Store
+	now      func() time.Time
 	registry *prometheus.Registry
 	storage  *resilience.Metrics
 	metrics  *httpMetrics
@@ -99,6 +113,7 @@ func New(cfg Config) *Server {
 		mux:      http.NewServeMux(),
 	}
 	s.bucket = s.storage.Instrument(cfg.Bucket)
+	s.store, s.now = openStore(s.bucket, cfg)
 	s.routes()
 	s.handler = s.observe(http.HandlerFunc(s.dispatch))
 	return s
@@ -109,8 +124,28 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	s.handler.ServeHTTP(w, r)
 }
 
+// openStore opens the entity store of cfg over b and returns it with
+// its clock.
+func openStore(b storage.Bucket, cfg Config) (*assistants.Store, func() time.Time) {
+	opts := assistants.StoreOptions{TTL: assistants.KeepUntilDeleted}
+	if cfg.Store != nil {
+		opts = *cfg.Store
+	}
+	if opts.MaxFileBytes <= 0 {
+		opts.MaxFileBytes = cfg.MaxUploadBytes
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	return assistants.Open(b, &opts), opts.Now
+}
+
 // Bucket returns the instrumented Bucket every endpoint uses.
 func (s *Server) Bucket() storage.Bucket { return s.bucket }
+
+// Store returns the entity store the endpoints use, over Bucket. A
+// maintenance job (assistants.Store.Repair) may use it too.
+func (s *Server) Store() *assistants.Store { return s.store }
 
 // Registry returns the Prometheus registry /metrics serves. More
 // collectors (a run executor's, the document layer's hooks through
@@ -129,11 +164,28 @@ func (s *Server) dispatch(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 	}
+	if !cleanPath(r.URL.EscapedPath()) {
+		s.WriteError(w, r, invalidURL(r)) // no redirect to the cleaned path
+		return
+	}
 	if h, pattern := s.mux.Handler(r); pattern == "" {
 		s.noRoute(w, r, h)
 		return
 	}
 	s.mux.ServeHTTP(w, r)
+}
+
+// cleanPath reports whether p (escaped: %2F is no separator) has no "."
+// or ".." segment and no empty one (but a final slash). ServeMux would
+// redirect such a path to its cleaned form; the API answers it as an
+// unknown URL instead, so that no request acts on another path than the
+// one it names.
+func cleanPath(p string) bool {
+	c := path.Clean(p)
+	if strings.HasSuffix(p, "/") && c != "/" {
+		c += "/"
+	}
+	return c == p
 }
 
 // isAPIPath reports whether p is under /v1, where keys are checked.

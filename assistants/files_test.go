@@ -178,3 +178,28 @@ func TestFileList(t *testing.T) {
 		}
 	})
 }
+
+// StoreOptions.MaxFileBytes is the file size limit: a body up to it is
+// stored, a longer one fails with ErrFileTooLarge and leaves nothing.
+func TestFileSizeLimit(t *testing.T) {
+	ctx := t.Context()
+	b := backendtest.NewBucket(t, "mem")
+	s := assistants.Open(b, &assistants.StoreOptions{MaxFileBytes: 100})
+	up := assistants.FileUpload{Filename: "f.bin", Purpose: assistants.PurposeAssistants}
+	f, err := s.Files.Create(ctx, io.MultiReader(newRandomReader(1, 100)), up)
+	if err != nil || f.Value.Bytes != 100 {
+		t.Fatalf("Create of 100 bytes: %v", err)
+	}
+	_, err = s.Files.Create(ctx, io.MultiReader(newRandomReader(1, 101)), up)
+	if !errors.Is(err, assistants.ErrFileTooLarge) || !errors.Is(err, storage.ErrInvalidArgument) {
+		t.Fatalf("Create of 101 bytes: %v", err)
+	}
+	_, err = s.Files.PutBlob(ctx, "file-x", strings.NewReader(strings.Repeat("x", 101)), nil)
+	if !errors.Is(err, assistants.ErrFileTooLarge) {
+		t.Fatalf("PutBlob of 101 known bytes: %v", err)
+	}
+	page, err := b.List(ctx, &storage.ListOptions{Prefix: assistants.BlobsPrefix})
+	if err != nil || len(page.Objects) != 1 {
+		t.Fatalf("blobs after the refused creates: %+v, %v", page, err)
+	}
+}

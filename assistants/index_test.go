@@ -101,9 +101,9 @@ func TestCapReader(t *testing.T) {
 		n, left int64
 		tooBig  bool
 	}{{10, 10, false}, {11, 10, true}, {0, 0, false}, {1, 0, true}, {1 << 20, 1<<20 - 1, true}} {
-		r := &capReader{r: strings.NewReader(strings.Repeat("x", int(c.n))), left: c.left}
+		r := &capReader{r: strings.NewReader(strings.Repeat("x", int(c.n))), left: c.left, limit: c.left}
 		got, err := io.ReadAll(r)
-		if tooBig := errors.Is(err, errTooLarge); tooBig != c.tooBig || !tooBig && int64(len(got)) != c.n {
+		if tooBig := errors.Is(err, ErrFileTooLarge); tooBig != c.tooBig || !tooBig && int64(len(got)) != c.n {
 			t.Errorf("%d bytes, cap %d: read %d, err %v", c.n, c.left, len(got), err)
 		}
 	}

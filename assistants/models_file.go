@@ -28,8 +28,14 @@ const (
 	FileError     = "error"
 )
 
-// MaxFileBytes is the largest file the API accepts: 512 MB.
+// MaxFileBytes is the largest file the API accepts: 512 MB. It is the
+// default of StoreOptions.MaxFileBytes.
 const MaxFileBytes = 512 << 20
+
+// MaxStoredFileBytes bounds a file object's bytes in validation: 5 TiB,
+// the largest object S3 and R2 store. A Store accepts files up to its
+// StoreOptions.MaxFileBytes.
+const MaxStoredFileBytes = 5 << 40
 
 // File is the file object ("object":"file"): the file's metadata,
 // stored at FileKey; its bytes are at FileBlobKey. expires_at and
@@ -74,7 +80,7 @@ func (f *File) UnmarshalJSON(data []byte) error {
 }
 
 // Validate checks the file object: id "file-...", object, bytes
-// 0..MaxFileBytes, a filename, a known purpose and status.
+// 0..MaxStoredFileBytes, a filename, a known purpose and status.
 func (f *File) Validate() error {
 	return firstErr(
 		checkID("id", PrefixFile, f.ID),

@@ -55,6 +55,10 @@ type StoreOptions struct {
 	// time a run creation may take between taking the lock and writing
 	// the run. Zero means 2 minutes.
 	LockGrace time.Duration
+	// MaxFileBytes is the largest file FileStore accepts (PutBlob,
+	// Create). Zero means MaxFileBytes, OpenAI's limit; a server with a
+	// higher upload limit raises it.
+	MaxFileBytes int64
 	// Now returns the current time: created_at of the objects the stores
 	// make, TTLs, lock and repair ages. Nil means time.Now.
 	Now func() time.Time
@@ -130,6 +134,9 @@ func Open(b storage.Bucket, opts *StoreOptions) *Store {
 	}
 	if o.LockGrace <= 0 {
 		o.LockGrace = 2 * time.Minute
+	}
+	if o.MaxFileBytes <= 0 {
+		o.MaxFileBytes = MaxFileBytes
 	}
 	docOpts := doc.Options{}
 	if o.Doc != nil {

@@ -19,10 +19,10 @@ import (
 // object first.
 //
 // Bytes stream in and out (PutBlob, GetBlob) with bounded memory,
-// whatever their size, up to MaxFileBytes. Delete removes the metadata
-// first (the file is then gone for readers and listings), then its
-// marker, then the bytes; an interrupted delete leaves an orphan blob
-// (or marker) that (*Store).Repair removes.
+// whatever their size, up to StoreOptions.MaxFileBytes. Delete removes
+// the metadata first (the file is then gone for readers and listings),
+// then its marker, then the bytes; an interrupted delete leaves an
+// orphan blob (or marker) that (*Store).Repair removes.
 type FileStore struct {
 	s *Store
 	k kind
@@ -98,12 +98,19 @@ type BlobOptions struct {
 	Metadata map[string]string
 }
 
-// errTooLarge is the cause of a body longer than MaxFileBytes.
-var errTooLarge = fmt.Errorf("%w: file larger than %d bytes", storage.ErrInvalidArgument, MaxFileBytes)
+// ErrFileTooLarge is matched by the error of a file body longer than
+// StoreOptions.MaxFileBytes. It also matches storage.ErrInvalidArgument.
+var ErrFileTooLarge = fmt.Errorf("%w: file too large", storage.ErrInvalidArgument)
+
+// tooLarge is the cause of a body longer than limit bytes.
+func tooLarge(limit int64) error {
+	return fmt.Errorf("%w: larger than %d bytes", ErrFileTooLarge, limit)
+}
 
 // PutBlob streams body into the bytes of file id, replacing any there,
 // with the file TTL. Memory stays bounded whatever the size; a body
-// longer than MaxFileBytes fails and stores nothing. opts may be nil.
+// longer than StoreOptions.MaxFileBytes fails with an error matching
+// ErrFileTooLarge and stores nothing. opts may be nil.
 func (st *FileStore) PutBlob(ctx context.Context, id string, body io.Reader, opts *BlobOptions) (*blob.Attrs, error) {
 	key, err := st.blobKey("put file blob", id)
 	if err != nil {
@@ -116,19 +123,22 @@ func (st *FileStore) PutBlob(ctx context.Context, id string, body io.Reader, opt
 	if o.Size == 0 {
 		o.Size = max(storage.BodySize(body, nil), 0)
 	}
-	if o.Size > MaxFileBytes {
-		return nil, storage.Wrap("put", key, nil, errTooLarge)
+	limit := st.s.opts.MaxFileBytes
+	if o.Size > limit {
+		return nil, storage.Wrap("put", key, nil, tooLarge(limit))
 	}
-	return blob.Put(ctx, st.s.b, key, &capReader{r: body, left: MaxFileBytes}, &blob.PutOptions{
+	return blob.Put(ctx, st.s.b, key, &capReader{r: body, left: limit, limit: limit}, &blob.PutOptions{
 		ContentType: o.ContentType, Filename: o.Filename, Metadata: o.Metadata,
 		Size: o.Size, TTL: st.k.ttl, Now: st.s.opts.Now,
 	})
 }
 
-// capReader fails once more than left bytes were read.
+// capReader fails once more than left bytes were read, with the error
+// of a body over limit.
 type capReader struct {
-	r    io.Reader
-	left int64
+	r     io.Reader
+	left  int64
+	limit int64
 }
 
 func (c *capReader) Read(p []byte) (int, error) {
@@ -138,7 +148,7 @@ func (c *capReader) Read(p []byte) (int, error) {
 	n, err := c.r.Read(p)
 	c.left -= int64(n)
 	if c.left < 0 {
-		return n, errTooLarge
+		return n, tooLarge(c.limit)
 	}
 	return n, err
 }

@@ -38,15 +38,26 @@ func (st *RunStore) ref(op, thread, id string) (ref, error) {
 
 func runKeyOf(r *Run) (string, error) { return RunKey(r.ThreadID, r.ID) }
 
+func storedRunKeyOf(r *storedRun) (string, error) { return runKeyOf(&r.Run) }
+
 // runGuard allows the status changes of CanTransition.
-func runGuard(before *Run) func(*Run) error {
+func runGuard(before *storedRun) func(*storedRun) error {
 	from, id := before.Status, before.ID
-	return func(after *Run) error {
+	return func(after *storedRun) error {
 		if after.Status != from && !CanTransition(from, after.Status) {
 			return &TransitionError{Object: "run", ID: id, From: string(from), To: string(after.Status)}
 		}
 		return nil
 	}
+}
+
+// runDoc returns the run of a stored run document. Runs are written as
+// storedRun (with their lease) and handed out as Run.
+func runDoc(d *doc.Doc[storedRun]) *doc.Doc[Run] {
+	if d == nil {
+		return nil
+	}
+	return &doc.Doc[Run]{Key: d.Key, Value: d.Value.Run, ETag: d.ETag, ExpiresAt: d.ExpiresAt, Metadata: d.Metadata}
 }
 
 // Get returns run id of thread. A missing (or expired) run is an error
@@ -117,11 +128,12 @@ func (st *RunStore) Create(ctx context.Context, run Run) (*doc.Doc[Run], error) 
 		unlock()
 		return nil, err
 	}
-	d, err := doc.PutIf(ctx, s.docs, r.key, run, "", st.k.writeOptions())
+	sd, err := doc.PutIf(ctx, s.docs, r.key, storedRun{run}, "", st.k.writeOptions())
 	if err != nil {
 		unlock()
 		return nil, err
 	}
+	d := runDoc(sd)
 	if err := s.requireLive(ctx, op, r.key, r.thread, r.threadWhat); err != nil {
 		s.undoCreate(ctx, r, d.ETag)
 		unlock()
@@ -165,10 +177,14 @@ func (st *RunStore) Put(ctx context.Context, run Run) (*doc.Doc[Run], error) {
 	if err != nil {
 		return nil, err
 	}
-	d, err := put(ctx, st.k, "put run", r, run, runGuard, func() (*doc.Doc[Run], error) {
-		return st.Create(ctx, run)
+	d, err := put(ctx, st.k, "put run", r, storedRun{run}, runGuard, func() (*doc.Doc[storedRun], error) {
+		d, err := st.Create(ctx, run)
+		if err != nil {
+			return nil, err
+		}
+		return &doc.Doc[storedRun]{Key: d.Key, Value: storedRun{d.Value}, ETag: d.ETag, ExpiresAt: d.ExpiresAt, Metadata: d.Metadata}, nil
 	})
-	return st.afterWrite(ctx, d, err)
+	return st.afterWrite(ctx, runDoc(d), err)
 }
 
 // PutIf writes run only if the current run's ETag is etag (the status
@@ -182,13 +198,15 @@ func (st *RunStore) PutIf(ctx context.Context, run Run, etag string) (*doc.Doc[R
 	if err != nil {
 		return nil, err
 	}
-	d, err := replace(ctx, st.k, "putif run", r, run, etag, runGuard)
-	return st.afterWrite(ctx, d, err)
+	d, err := replace(ctx, st.k, "putif run", r, storedRun{run}, etag, runGuard)
+	return st.afterWrite(ctx, runDoc(d), err)
 }
 
 // Update applies fn to run id of thread and writes the result
 // conditionally, retrying after conflicts: each status change is one
-// such conditional write, checked against the state machine. It does
+// such conditional write, checked against the state machine. fn sees
+// and may change the run's Lease, which is written with the run: a
+// check of the lease in fn makes the write conditional on it. It does
 // not create: a missing run is an error matching doc.ErrNotFound. If the
 // run ends terminal, the thread's active-run lock is released. fn may
 // be called more than once; it must not change the ids.
@@ -197,8 +215,8 @@ func (st *RunStore) Update(ctx context.Context, thread, id string, fn func(*Run)
 	if err != nil {
 		return nil, err
 	}
-	d, err := update(ctx, st.k, "update run", r, runKeyOf, runGuard, fn)
-	return st.afterWrite(ctx, d, err)
+	d, err := update(ctx, st.k, "update run", r, storedRunKeyOf, runGuard, func(s *storedRun) error { return fn(&s.Run) })
+	return st.afterWrite(ctx, runDoc(d), err)
 }
 
 // Transition moves run id of thread to status to (Run.Transition at the

@@ -344,8 +344,8 @@ func checkJSONObject(path string, raw json.RawMessage) error {
 }
 
 func checkFileBytes(path string, n int64) error {
-	if n < 0 || n > MaxFileBytes {
-		return fieldErr(path, "%d is out of range [0, %d]", n, MaxFileBytes)
+	if n < 0 || n > MaxStoredFileBytes {
+		return fieldErr(path, "%d is out of range [0, %d]", n, int64(MaxStoredFileBytes))
 	}
 	return nil
 }

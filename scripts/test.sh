@@ -57,5 +57,6 @@ fuzz ./assistants FuzzParseID
 fuzz ./assistants FuzzUnmarshalMessage
 fuzz ./assistants FuzzMarker
 fuzz ./api FuzzDecodeJSON
+fuzz ./api FuzzRequestBodies
 
 step "all checks passed"

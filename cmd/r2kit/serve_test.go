@@ -104,6 +104,26 @@ func TestServeInProcess(t *testing.T) {
 	}
 }
 
+// --repair-interval repairs the bucket at that interval, and a repair
+// under way does not keep the server from stopping.
+func TestServeRepairs(t *testing.T) {
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	var out lockedBuffer
+	env := map[string]string{"R2KIT_BUCKET": t.TempDir(), "R2KIT_LOG_FORMAT": "json", "R2KIT_REPAIR_INTERVAL": "5ms"}
+	done := runAsync(ctx, []string{"serve", "--addr", "127.0.0.1:0"}, env, &out)
+	waitListening(t, &out, done)
+	for deadline := time.Now().Add(10 * time.Second); !strings.Contains(out.String(), `"msg":"repair"`); time.Sleep(5 * time.Millisecond) {
+		if time.Now().After(deadline) {
+			t.Fatalf("no repair logged:\n%s", out.String())
+		}
+	}
+	cancel()
+	if code := <-done; code != 0 {
+		t.Fatalf("serve exited %d:\n%s", code, out.String())
+	}
+}
+
 func TestServeNoKeys(t *testing.T) {
 	t.Run("loopback", func(t *testing.T) {
 		ctx, cancel := context.WithCancel(t.Context())
@@ -198,8 +218,7 @@ func TestServeBinary(t *testing.T) {
 	if ct := resp.Header.Get("Content-Type"); ct != "application/json" || json.Unmarshal(body, &env) != nil {
 		t.Fatalf("GET /v1/assistants: %q %s", ct, body)
 	}
-	// 501 until the assistants endpoints exist, then 200.
-	if resp.StatusCode != http.StatusOK && resp.StatusCode != http.StatusNotImplemented {
+	if resp.StatusCode != http.StatusOK || env["object"] != "list" {
 		t.Fatalf("GET /v1/assistants: %d %s", resp.StatusCode, body)
 	}
 	if resp.Header.Get("X-Request-Id") == "" {

@@ -16,6 +16,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"r2kit/api"
+	"r2kit/assistants"
 	"r2kit/resilience"
 	"r2kit/storage"
 )
@@ -28,6 +29,22 @@ Clients authenticate with "Authorization: Bearer KEY", KEY being one of the
 every request is accepted, so the server only binds a loopback address;
 binding any other address without a key is refused unless
 --insecure-no-auth is given.
+
+Objects are kept until they are deleted, as the hosted API kept them.
+With --repair-interval, the server also repairs the bucket at that
+interval (assistants' Repair: it finishes interrupted thread deletes,
+removes what crashed requests left behind and releases stale active-run
+locks). It lists the whole bucket, so keep the interval long (an hour or
+more) on big buckets; servers sharing a bucket may all run it.
+
+Runs execute against an OpenAI-compatible chat-completions endpoint,
+--model-base-url / $R2KIT_MODEL_BASE_URL (such as http://127.0.0.1:11434/v1;
+/chat/completions is appended), with --model-api-key / $R2KIT_MODEL_API_KEY
+as its bearer key. Without an endpoint, runs fail at once saying so. Every
+serve process executes queued runs (--worker=false turns that off), and
+any number of them may share a bucket: a run is executed by one process
+at a time, and the run of a process that dies is taken over by another
+after --run-lease.
 
 The server prints "r2kit: listening on http://ADDR" on standard error once
 it accepts connections. SIGINT or SIGTERM stops it gracefully: it stops
@@ -49,6 +66,8 @@ type serveOptions struct {
 	logLevel        enumFlag
 	logFormat       enumFlag
 	shutdownTimeout time.Duration
+	repairInterval  time.Duration
+	runs            runOptions
 }
 
 // DefaultAddr is the address serve listens on by default.
@@ -79,10 +98,13 @@ func (a *app) serveCommand() *cobra.Command {
 	f.Var(&o.logLevel, "log-level", "log level: debug, info, warn or error")
 	f.Var(&o.logFormat, "log-format", "log format: text or json")
 	f.DurationVar(&o.shutdownTimeout, "shutdown-timeout", 30*time.Second, "how long requests in flight may run after SIGINT/SIGTERM")
+	f.DurationVar(&o.repairInterval, "repair-interval", 0, "repair the bucket at this interval (0: never)")
+	a.addRunFlags(f, &o.runs)
 	for name, env := range map[string]string{
 		"addr": "R2KIT_ADDR", "insecure-no-auth": "R2KIT_INSECURE_NO_AUTH",
 		"max-body-bytes": "R2KIT_MAX_BODY_BYTES", "max-upload-bytes": "R2KIT_MAX_UPLOAD_BYTES",
 		"log-level": "R2KIT_LOG_LEVEL", "log-format": "R2KIT_LOG_FORMAT", "shutdown-timeout": "R2KIT_SHUTDOWN_TIMEOUT",
+		"repair-interval": "R2KIT_REPAIR_INTERVAL",
 	} {
 		a.bindEnv(f, name, env)
 	}
@@ -101,12 +123,15 @@ func (a *app) serve(ctx context.Context, o *serveOptions) (err error) {
 		return err
 	}
 	defer closeBucket(bucket, &err)
+	runs := &executorRef{}
 	handler := api.New(api.Config{
+		Runs:           runs,
 		Bucket:         resilient(bucket),
 		APIKeys:        keys,
 		MaxBodyBytes:   int64(o.maxBody),
 		MaxUploadBytes: int64(o.maxUpload),
 		Logger:         log,
+		Store:          &assistants.StoreOptions{TTL: assistants.KeepUntilDeleted},
 	})
 	ln, err := net.Listen("tcp", o.addr)
 	if err != nil {
@@ -117,7 +142,46 @@ func (a *app) serve(ctx context.Context, o *serveOptions) (err error) {
 		return refuseNoAuth(o.addr)
 	}
 	a.announce(log, ln.Addr(), len(keys), o)
+	stopWorker := startWorker(log, runs, handler.Store(), &o.runs)
+	defer stopWorker()
+	if o.repairInterval > 0 {
+		stop := repairEvery(ctx, log, handler.Store(), o.repairInterval)
+		defer stop()
+	}
 	return a.runServer(ctx, log, ln, handler, o.shutdownTimeout)
+}
+
+// repairEvery runs store's Repair every interval until ctx is done or
+// stop is called; stop returns once a repair under way has ended.
+func repairEvery(ctx context.Context, log *slog.Logger, store *assistants.Store, interval time.Duration) (stop func()) {
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		tick := time.NewTicker(interval)
+		defer tick.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-tick.C:
+			}
+			start := time.Now()
+			res, err := store.Repair(ctx, nil)
+			attrs := []any{"duration", time.Since(start).String(), "thread_deletes", res.ThreadDeletes,
+				"orphans", res.Orphans, "orphan_markers", res.OrphanMarkers, "missing_markers", res.MissingMarkers,
+				"orphan_blobs", res.OrphanBlobs, "stale_locks", res.StaleLocks}
+			if err != nil && ctx.Err() == nil {
+				log.Error("repair failed", append(attrs, "error", err.Error())...)
+				continue
+			}
+			log.Info("repair", attrs...)
+		}
+	}()
+	return func() {
+		cancel()
+		<-done
+	}
 }
 
 // keys returns the API keys of the flags and of $R2KIT_API_KEYS.

@@ -45,17 +45,28 @@ type Request struct {
 	Body   map[string]any
 	Stream bool
 	Auth   string
+	// Path is the request's URL path (tests give each client its own
+	// base path to tell them apart).
+	Path string
 }
 
 // Server answers chat-completion requests from a script. Replies are
 // taken in order; when the script runs out, Default answers (or, if nil,
 // a reply echoing the last user message).
 type Server struct {
-	mu       sync.Mutex
-	script   []Reply
-	requests []Request
+	mu          sync.Mutex
+	script      []Reply
+	requests    []Request
+	inFlight    map[string]int
+	maxInFlight map[string]int
+	active      map[int]Request
+	seq         int
 	// Default, if set, makes each unscripted reply from the request.
 	Default func(req Request) Reply
+	// Key, if set, names the conversation a request belongs to, for
+	// MaxInFlight; nil means LastUserText. Set it before the first
+	// request.
+	Key func(req Request) string
 }
 
 // New returns a server that answers with the given replies in order.
@@ -82,6 +93,53 @@ func (s *Server) Count() int {
 	return len(s.requests)
 }
 
+// Active returns the requests being answered now.
+func (s *Server) Active() []Request {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]Request, 0, len(s.active))
+	for _, r := range s.active {
+		out = append(out, r)
+	}
+	return out
+}
+
+// MaxInFlight returns, by Key, the most requests that were ever being
+// answered at once.
+func (s *Server) MaxInFlight() map[string]int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make(map[string]int, len(s.maxInFlight))
+	for k, n := range s.maxInFlight {
+		out[k] = n
+	}
+	return out
+}
+
+// enter counts a request in flight and returns its release.
+func (s *Server) enter(req Request) func() {
+	key := LastUserText(req)
+	if s.Key != nil {
+		key = s.Key(req)
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.inFlight == nil {
+		s.inFlight, s.maxInFlight, s.active = map[string]int{}, map[string]int{}, map[int]Request{}
+	}
+	s.inFlight[key]++
+	s.maxInFlight[key] = max(s.maxInFlight[key], s.inFlight[key])
+	s.seq++
+	id := s.seq
+	s.active[id] = req
+	return func() {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		s.inFlight[key]--
+		delete(s.active, id)
+	}
+}
+
 // ServeHTTP answers POST .../chat/completions.
 func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if r.Method != http.MethodPost || !strings.HasSuffix(r.URL.Path, "/chat/completions") {
@@ -93,8 +151,9 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusBadRequest, "bad json: "+err.Error(), 0)
 		return
 	}
-	req := Request{Body: body, Auth: r.Header.Get("Authorization")}
+	req := Request{Body: body, Auth: r.Header.Get("Authorization"), Path: r.URL.Path}
 	req.Stream, _ = body["stream"].(bool)
+	defer s.enter(req)()
 	s.mu.Lock()
 	s.requests = append(s.requests, req)
 	var reply Reply

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"io"
 	"sync"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -170,12 +171,42 @@ func (w *write) single(ctx context.Context, body io.ReadSeeker, n int64) (*stora
 	if w.opts.IfNoneMatch != "" {
 		in.IfNoneMatch = &w.opts.IfNoneMatch
 	}
-	c, t, optFns := w.condition()
-	out, err := b.client.PutObject(ctx, in, optFns...)
+	start, err := body.Seek(0, io.SeekCurrent)
 	if err != nil {
-		return nil, mapError("put", w.key, err, c, t)
+		return nil, storage.Wrap("put", w.key, nil, err)
 	}
-	return w.attrs(ctx, n, aws.ToString(out.ETag))
+	for attempt := 1; ; attempt++ {
+		c, t, optFns := w.condition()
+		out, err := b.client.PutObject(ctx, in, optFns...)
+		if err == nil {
+			return w.attrs(ctx, n, aws.ToString(out.ETag))
+		}
+		if attempt == pathRaceAttempts || !pathRace(err) {
+			return nil, mapError("put", w.key, err, c, t)
+		}
+		// Refused, so not stored: safe to send again, conditional or not.
+		if _, serr := body.Seek(start, io.SeekStart); serr != nil {
+			return nil, mapError("put", w.key, err, c, t)
+		}
+		select {
+		case <-ctx.Done():
+			return nil, storage.Wrap("put", w.key, nil, ctx.Err())
+		case <-time.After(time.Duration(attempt) * 5 * time.Millisecond):
+		}
+	}
+}
+
+// pathRaceAttempts bounds the sends of a Put that a file-backed server
+// refuses while it removes the directory the key is in.
+const pathRaceAttempts = 4
+
+// pathRace reports a refusal of servers that store objects as files
+// (versitygw) when a Put races the removal of the last object of its
+// directory: the key is fine and a second send succeeds. R2 and S3 never
+// answer it.
+func pathRace(err error) bool {
+	code := errorCode(err)
+	return code == "ExistingObjectIsDirectory" || code == "ObjectParentIsFile"
 }
 
 // condition returns how the write's final request is classified and the

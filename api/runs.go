@@ -1,0 +1,139 @@
+package api
+
+import (
+	"net/http"
+
+	"r2kit/assistants"
+)
+
+// runPath reads the thread_id and run_id of a run route.
+func runPath(r *http.Request) (thread, run string, err error) {
+	if thread, err = PathID(r, "thread_id", assistants.PrefixThread); err != nil {
+		return "", "", err
+	}
+	run, err = PathID(r, "run_id", assistants.PrefixRun)
+	return thread, run, err
+}
+
+// createRun: POST /v1/threads/{thread_id}/runs. The run is written
+// queued, taking the thread's active-run slot (a thread with an active
+// run answers 400), with the additional messages after it; then the
+// executor gets it (see RunExecutor). A missing thread or assistant is
+// 404.
+func (s *Server) createRun(w http.ResponseWriter, r *http.Request) error {
+	thread, err := PathID(r, "thread_id", assistants.PrefixThread)
+	if err != nil {
+		return err
+	}
+	var q runRequest
+	if err := DecodeJSON(r, &q); err != nil {
+		return err
+	}
+	stream, err := s.checkRunRequest(r, &q)
+	if err != nil {
+		return err
+	}
+	ctx := r.Context()
+	a, err := s.store.Assistants.Get(ctx, q.AssistantID)
+	if err != nil {
+		return err
+	}
+	run, err := q.run(&a.Value, thread, s.unixNow())
+	if err != nil {
+		return err
+	}
+	d, err := s.store.Runs.Create(ctx, run)
+	if err != nil {
+		return parentNotFound(err, assistants.ObjectThread, thread)
+	}
+	for i := range q.AdditionalMessages {
+		if _, err := s.store.Messages.Create(ctx, thread, &q.AdditionalMessages[i]); err != nil {
+			s.abandonRun(r, d.Value)
+			return parentNotFound(err, assistants.ObjectThread, thread)
+		}
+	}
+	return s.startRun(w, r, d.Value, stream, nil)
+}
+
+// getRun: GET /v1/threads/{thread_id}/runs/{run_id}.
+func (s *Server) getRun(w http.ResponseWriter, r *http.Request) error {
+	thread, id, err := runPath(r)
+	if err != nil {
+		return err
+	}
+	d, err := s.store.Runs.Get(r.Context(), thread, id)
+	if err != nil {
+		return err
+	}
+	return WriteJSON(w, http.StatusOK, d.Value)
+}
+
+// modifyRun: POST /v1/threads/{thread_id}/runs/{run_id} (metadata only).
+func (s *Server) modifyRun(w http.ResponseWriter, r *http.Request) error {
+	thread, id, err := runPath(r)
+	if err != nil {
+		return err
+	}
+	var q metadataRequest
+	if err := DecodeJSON(r, &q); err != nil {
+		return err
+	}
+	d, err := s.store.Runs.Update(r.Context(), thread, id, func(run *assistants.Run) error {
+		if q.Metadata != nil {
+			run.Metadata = q.Metadata
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	return WriteJSON(w, http.StatusOK, d.Value)
+}
+
+// listRuns: GET /v1/threads/{thread_id}/runs. A missing thread is 404.
+func (s *Server) listRuns(w http.ResponseWriter, r *http.Request) error {
+	thread, err := PathID(r, "thread_id", assistants.PrefixThread)
+	if err != nil {
+		return err
+	}
+	p, err := ParseList(r, assistants.PrefixRun)
+	if err != nil {
+		return err
+	}
+	l, err := s.store.Runs.List(r.Context(), thread, p)
+	if err != nil {
+		return parentNotFound(err, assistants.ObjectThread, thread)
+	}
+	return WriteJSON(w, http.StatusOK, l)
+}
+
+// cancelRun: POST /v1/threads/{thread_id}/runs/{run_id}/cancel. A
+// queued run is cancelled at once; an in_progress or requires_action
+// run becomes cancelling, and the executor finishes the cancellation; a
+// cancelling run is answered as it is. A run in a terminal status
+// cannot be cancelled (400).
+func (s *Server) cancelRun(w http.ResponseWriter, r *http.Request) error {
+	thread, id, err := runPath(r)
+	if err != nil {
+		return err
+	}
+	var none struct{}
+	if err := DecodeJSON(r, &none); err != nil {
+		return err
+	}
+	d, err := s.store.Runs.Update(r.Context(), thread, id, func(run *assistants.Run) error {
+		switch run.Status {
+		case assistants.RunQueued:
+			return run.Transition(assistants.RunCancelled, s.unixNow())
+		case assistants.RunInProgress, assistants.RunRequiresAction:
+			return run.Transition(assistants.RunCancelling, s.unixNow())
+		case assistants.RunCancelling:
+			return nil
+		}
+		return InvalidRequest("", "Cannot cancel run with status '%s'.", run.Status)
+	})
+	if err != nil {
+		return err
+	}
+	return WriteJSON(w, http.StatusOK, d.Value)
+}

@@ -1,0 +1,159 @@
+package runner
+
+import (
+	"context"
+	"time"
+
+	"r2kit/assistants"
+)
+
+// Stream executes run threadID/runID in the caller's goroutine and
+// emits its Assistants v2 stream events as they happen, returning when
+// the run reaches a terminal status or requires_action. The API handler
+// stores the run (or the tool outputs) first, then calls Stream, writes
+// each event as server-sent event and finally "done"; it does not call
+// Enqueue for a streamed run.
+//
+// The events, in order:
+//
+//	thread.run.created             a run never started before (status queued)
+//	thread.run.queued              the run as claimed from (queued)
+//	thread.run.in_progress         the run claimed by this worker
+//	thread.run.step.created        \ the message_creation step and the reply
+//	thread.run.step.in_progress     | message (in_progress, empty), at the
+//	thread.message.created          | model's first token
+//	thread.message.in_progress     /
+//	thread.message.delta           each token: {id, object, delta:{content:[{index:0, type:"text", text:{value}}]}}
+//	thread.message.completed       the stored message (incomplete: thread.message.incomplete)
+//	thread.run.step.completed      the stored step, with usage
+//	thread.run.completed           the stored run, with usage (or incomplete)
+//
+// With tool calls, after in_progress: thread.run.step.created and
+// thread.run.step.in_progress (the tool_calls step), then
+// thread.run.requires_action. A run that fails, is cancelled or expires
+// ends with thread.run.failed, thread.run.cancelled or
+// thread.run.expired. A run resumed after SubmitToolOutputs starts at
+// thread.run.queued.
+//
+// Stream claims the run's lease like a background worker, then writes
+// the run's queue marker, so a run whose streaming process dies is
+// taken over by another worker. If another worker holds the run, Stream
+// follows it instead: it reads the run every CheckInterval, emits its
+// status changes and the reply message whole, and claims the run if
+// that worker's lease lapses.
+//
+// The run does not depend on the listener: when emit fails or ctx is
+// done (the client went away), Stream returns while the run goes on to
+// its outcome in the background, emitting nothing more. Stream's error
+// reports a failure to read or claim the run; a failed run is not an
+// error.
+func (w *Worker) Stream(ctx context.Context, threadID, runID string, emit func(event string, data any) error) error {
+	ev := newEvents(ctx, emit)
+	exec, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	handed := false // to the goroutine executing the run, which cancels exec
+	defer func() {
+		if !handed {
+			cancel()
+		}
+	}()
+	defer context.AfterFunc(w.base, cancel)()
+	d, err := w.store.Runs.Get(ctx, threadID, runID)
+	if err != nil {
+		return err
+	}
+	first := d.Value
+	if first.Status == assistants.RunQueued && first.StartedAt == nil {
+		ev.send(EventRunCreated, first)
+	}
+	last := assistants.RunStatus("")
+	for {
+		if !w.begin(runID) {
+			// Executing in this process's background loop: follow it.
+			if err := w.sleep(ctx, w.opts.CheckInterval); err != nil {
+				return nil
+			}
+			if done, err := w.follow(ctx, ev, threadID, runID, &last); done || err != nil {
+				return err
+			}
+			continue
+		}
+		c, err := w.claim(exec, threadID, runID)
+		if err != nil {
+			w.end(runID)
+			return err
+		}
+		if c.outcome == claimed {
+			if last == "" && c.before.Status == assistants.RunQueued {
+				ev.send(EventRunQueued, *c.before)
+			}
+			ev.run(c.run)
+			if err := w.putMarker(exec, QueuePrefix, threadID, runID); err != nil {
+				w.log.Warn("write queue marker", "run", runID, "err", err)
+			}
+			x := w.newExecution(c, ev)
+			done := make(chan struct{})
+			handed = true
+			w.wg.Add(1)
+			go func() {
+				defer w.wg.Done()
+				defer close(done)
+				defer w.end(runID)
+				defer cancel()
+				defer context.AfterFunc(w.base, cancel)()
+				x.execute(exec)
+			}()
+			select {
+			case <-done:
+			case <-ev.gone:
+			case <-ctx.Done():
+			}
+			return nil
+		}
+		w.end(runID)
+		w.settle(exec, c)
+		if done, err := w.follow(ctx, ev, threadID, runID, &last); done || err != nil {
+			return err
+		}
+		if err := w.sleep(ctx, w.opts.CheckInterval); err != nil {
+			return nil
+		}
+	}
+}
+
+// follow reads the run, emits a change of its status since *last, and
+// reports whether the stream is over (terminal or requires_action).
+func (w *Worker) follow(ctx context.Context, ev *events, thread, run string, last *assistants.RunStatus) (bool, error) {
+	d, err := w.store.Runs.Get(ctx, thread, run)
+	if err != nil {
+		return true, err
+	}
+	r := &d.Value
+	if r.Status == *last {
+		return false, nil
+	}
+	*last = r.Status
+	if r.Status.IsTerminal() && r.Lease != nil && r.Lease.MessageID != "" {
+		if md, err := w.store.Messages.Get(ctx, thread, r.Lease.MessageID); err == nil {
+			x := &execution{w: w, thread: thread, id: run, run: r, lease: *r.Lease, ev: ev}
+			x.announceMessage(&md.Value)
+			ev.send(EventMessageCompleted, md.Value)
+			if sd, err := w.store.Steps.Get(ctx, thread, run, r.Lease.StepID); err == nil {
+				ev.send(EventStepCompleted, sd.Value)
+			}
+		}
+	}
+	ev.run(r)
+	return r.Status.IsTerminal() || r.Status == assistants.RunRequiresAction, nil
+}
+
+// sleep waits d or until ctx is done.
+func (w *Worker) sleep(ctx context.Context, d time.Duration) error {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}

@@ -1,0 +1,190 @@
+package runner
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+
+	"r2kit/assistants"
+	"r2kit/storage"
+)
+
+// Function tools.
+//
+// When the model answers with tool calls, the turn writes a tool_calls
+// step (in_progress, each call with its name and arguments and a null
+// output) and moves the run to requires_action, with
+// required_action.submit_tool_outputs listing the calls. The client
+// runs the functions and submits their outputs (SubmitToolOutputs): the
+// outputs are recorded on the step, which completes, and the run goes
+// back to queued. The next turn sends the model the conversation plus,
+// for each completed tool_calls step, the assistant message with the
+// calls and a tool message with each output.
+
+// requireAction writes the turn's tool_calls step and moves the run to
+// requires_action.
+func (x *execution) requireAction(ctx context.Context, calls []ToolCall) error {
+	now := x.w.now().Unix()
+	st := assistants.RunStep{
+		ID: x.lease.StepID, Object: assistants.ObjectRunStep, CreatedAt: now,
+		AssistantID: x.run.AssistantID, ThreadID: x.thread, RunID: x.id,
+		Type: assistants.StepToolCalls, Status: assistants.StepInProgress,
+		StepDetails: assistants.StepDetails{Type: assistants.StepToolCalls},
+		Usage:       x.turn,
+	}
+	seen := map[string]bool{}
+	for _, c := range calls {
+		id := c.ID
+		if assistants.ParseID("", id) != nil || seen[id] {
+			id = assistants.NewID(assistants.PrefixToolCall)
+		}
+		seen[id] = true
+		st.StepDetails.ToolCalls = append(st.StepDetails.ToolCalls, assistants.ToolCall{
+			ID: id, Type: assistants.ToolFunction,
+			Function: &assistants.FunctionCall{Name: c.Function.Name, Arguments: c.Function.Arguments},
+		})
+	}
+	step, err := x.createStep(ctx, st)
+	if err != nil {
+		return err
+	}
+	return x.waitFor(ctx, step)
+}
+
+// waitFor moves the run to requires_action for the calls of its
+// tool_calls step.
+func (x *execution) waitFor(ctx context.Context, step *assistants.RunStep) error {
+	var calls []assistants.RunToolCall
+	for _, c := range step.StepDetails.ToolCalls {
+		if c.Function == nil {
+			continue
+		}
+		calls = append(calls, assistants.RunToolCall{ID: c.ID, Type: assistants.ToolFunction,
+			Function: assistants.RunToolCallFunction{Name: c.Function.Name, Arguments: c.Function.Arguments}})
+	}
+	if len(calls) == 0 {
+		return x.fail(ctx, assistants.ErrorCodeServerError, "the model's tool calls name no function")
+	}
+	run, err := x.update(ctx, func(r *assistants.Run) error {
+		if err := r.Transition(assistants.RunRequiresAction, x.w.now().Unix()); err != nil {
+			return err
+		}
+		r.RequiredAction = &assistants.RequiredAction{Type: assistants.RequiredActionSubmitToolOutputs,
+			SubmitToolOutputs: assistants.SubmitToolOutputs{ToolCalls: calls}}
+		r.Lease.Until = 0 // released: nothing runs until the outputs arrive
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	x.w.park(ctx, x.thread, x.id)
+	if x.ev != nil {
+		x.ev.send(EventStepCreated, *step)
+		x.ev.send(EventStepInProgress, *step)
+		x.ev.run(run)
+	}
+	return nil
+}
+
+// SubmitToolOutputs records the outputs of the tool calls a run waits
+// for and queues the run again, for library users that drive runs
+// without the HTTP API (whose handler does the same itself); the caller
+// then hands the run to Enqueue or Stream. The outputs must answer
+// every pending call exactly once (else an *assistants.FieldError,
+// which the API answers 400). It writes the outputs on the turn's
+// tool_calls step (a conditional write; a retried submission of the
+// same outputs goes through; the next turn completes the step), writes
+// the run's queue marker, then moves the run from requires_action to
+// queued (a conditional write: of concurrent submissions one wins). A
+// run past its expires_at is ended expired and refused. It returns the
+// run as stored.
+func (w *Worker) SubmitToolOutputs(ctx context.Context, threadID, runID string, outputs []assistants.ToolOutput) (*assistants.Run, error) {
+	const op = "submit tool outputs"
+	d, err := w.store.Runs.Get(ctx, threadID, runID)
+	if err != nil {
+		return nil, err
+	}
+	r := &d.Value
+	if r.Status == assistants.RunRequiresAction && w.expired(r) {
+		_, _ = w.store.Runs.Transition(ctx, threadID, runID, assistants.RunExpired, nil)
+		w.retire(ctx, runID)
+		return nil, &assistants.FieldError{Path: "tool_outputs",
+			Reason: fmt.Sprintf("run %s expired at %d and no longer accepts tool outputs", runID, *r.ExpiresAt)}
+	}
+	req := assistants.SubmitToolOutputsRequest{ToolOutputs: outputs}
+	if r.Status != assistants.RunRequiresAction {
+		return nil, &assistants.FieldError{Path: "tool_outputs",
+			Reason: fmt.Sprintf("run %s is %s and does not wait for tool outputs", runID, r.Status)}
+	}
+	if err := req.Match(r.RequiredAction); err != nil {
+		return nil, err
+	}
+	if r.Lease == nil || r.Lease.StepID == "" {
+		return nil, storage.Errorf(op, runID, storage.ErrInvalidArgument, "run %s has no tool_calls step to record outputs on", runID)
+	}
+	if err := w.recordOutputs(ctx, threadID, runID, r.Lease.StepID, outputs); err != nil {
+		return nil, err
+	}
+	if err := w.putMarker(ctx, QueuePrefix, threadID, runID); err != nil {
+		return nil, err
+	}
+	pending := callIDs(r.RequiredAction)
+	d, err = w.store.Runs.Update(ctx, threadID, runID, func(cur *assistants.Run) error {
+		if cur.Status != assistants.RunRequiresAction || !slices.Equal(callIDs(cur.RequiredAction), pending) {
+			return &assistants.FieldError{Path: "tool_outputs",
+				Reason: fmt.Sprintf("run %s is %s and does not wait for tool outputs", runID, cur.Status)}
+		}
+		return cur.Transition(assistants.RunQueued, w.now().Unix())
+	})
+	if err != nil {
+		return nil, err
+	}
+	if err := w.dropMarker(ctx, WaitingPrefix, runID); err != nil {
+		w.log.Warn("delete waiting marker", "run", runID, "err", err)
+	}
+	return &d.Value, nil
+}
+
+// recordOutputs writes outputs on the calls of step (the next turn
+// completes it). An output already recorded may be recorded again only
+// unchanged (a retried submission).
+func (w *Worker) recordOutputs(ctx context.Context, thread, run, step string, outputs []assistants.ToolOutput) error {
+	byID := make(map[string]string, len(outputs))
+	for _, o := range outputs {
+		byID[o.ToolCallID] = o.Output
+	}
+	_, err := w.store.Steps.Update(ctx, thread, run, step, func(s *assistants.RunStep) error {
+		for i := range s.StepDetails.ToolCalls {
+			c := &s.StepDetails.ToolCalls[i]
+			out, ok := byID[c.ID]
+			if !ok || c.Function == nil {
+				continue
+			}
+			if prev := c.Function.Output; prev != nil && *prev != out {
+				return &assistants.FieldError{Path: "tool_outputs",
+					Reason: fmt.Sprintf("tool outputs were already submitted for tool call %s", c.ID)}
+			}
+			fn := *c.Function
+			fn.Output = ptr(out)
+			c.Function = &fn
+		}
+		return nil
+	})
+	if errors.Is(err, storage.ErrNotFound) {
+		return storage.Errorf("submit tool outputs", run, storage.ErrInvalidArgument, "the tool_calls step %s of run %s is missing", step, run)
+	}
+	return err
+}
+
+// callIDs returns the ids of the calls a required action waits for.
+func callIDs(a *assistants.RequiredAction) []string {
+	if a == nil {
+		return nil
+	}
+	var ids []string
+	for _, c := range a.SubmitToolOutputs.ToolCalls {
+		ids = append(ids, c.ID)
+	}
+	return ids
+}
