@@ -24,8 +24,9 @@ import "context"
 //     submitted again only unchanged (a retry).
 //   - Cancel: the server writes the status (a queued run becomes
 //     cancelled at once; an in_progress or requires_action run becomes
-//     cancelling) and calls nothing: the executor observes the status
-//     and finishes the cancellation (cancelling to cancelled).
+//     cancelling) and, for a cancelling run, calls Enqueue so that the
+//     executor finishes the cancellation (cancelling to cancelled) at
+//     once even when no worker is busy with the run.
 //
 // A stream starts with the events the server emits itself
 // ("thread.created" for create thread and run), then every event Stream

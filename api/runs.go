@@ -135,5 +135,12 @@ func (s *Server) cancelRun(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
+	if d.Value.Status == assistants.RunCancelling && s.cfg.Runs != nil {
+		// Wake the executor: a run waiting for tool outputs has nobody
+		// working on it to notice the cancellation.
+		if err := s.cfg.Runs.Enqueue(r.Context(), thread, id); err != nil {
+			s.log.Warn("enqueue cancelled run", "thread_id", thread, "run_id", id, "error", err)
+		}
+	}
 	return WriteJSON(w, http.StatusOK, d.Value)
 }
