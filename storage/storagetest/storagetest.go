@@ -52,6 +52,14 @@ type Harness struct {
 	// declared rejected is left out of the fixture (and logged).
 	// nil means every key of the table must round-trip.
 	RejectsKey func(key string) bool
+
+	// ConditionalDeleteNotAtomic, if not empty, declares (and says why)
+	// that the store cannot make a conditional Delete atomic, as
+	// Cloudflare R2, which documents no If-Match on DeleteObject. Racing
+	// conditional deletes of one version may then all succeed: the suite
+	// checks only that the object is gone and that no racer failed
+	// otherwise, and logs the reason.
+	ConditionalDeleteNotAtomic string
 }
 
 // rejects reports whether the harness declares key unstorable.
