@@ -14,6 +14,7 @@ import (
 	"github.com/openai/openai-go/v3/option"
 
 	"r2kit/api"
+	"r2kit/internal/servetest"
 	"r2kit/storage"
 )
 
@@ -22,7 +23,7 @@ type liveServer struct {
 	*api.Server
 	URL    string // base URL, without /v1
 	bucket storage.Bucket
-	logs   *lockedBuffer
+	logs   *servetest.LockedBuffer
 }
 
 // startServer serves cfg over b (with testKey as its key unless cfg
@@ -33,7 +34,7 @@ func startServer(t testing.TB, b storage.Bucket, cfg api.Config) *liveServer {
 	if cfg.APIKeys == nil {
 		cfg.APIKeys = []string{testKey}
 	}
-	logs := &lockedBuffer{}
+	logs := &servetest.LockedBuffer{}
 	cfg.Logger = slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	s := api.New(cfg)
 	ts := httptest.NewServer(s)

@@ -1,50 +1,31 @@
 package api_test
 
 import (
-	"bytes"
 	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 
 	"r2kit/api"
+	"r2kit/internal/servetest"
 	"r2kit/storage/memstore"
 )
 
 const testKey = "sk-test-0123456789abcdef"
 
-// lockedBuffer is a bytes.Buffer safe for concurrent writes.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // newServer returns a Server over cfg (a memstore bucket if none), with
 // its JSON logs at debug level in the returned buffer.
-func newServer(t *testing.T, cfg api.Config) (*api.Server, *lockedBuffer) {
+func newServer(t *testing.T, cfg api.Config) (*api.Server, *servetest.LockedBuffer) {
 	t.Helper()
 	if cfg.Bucket == nil {
 		b := memstore.New()
 		t.Cleanup(func() { b.Close() })
 		cfg.Bucket = b
 	}
-	logs := &lockedBuffer{}
+	logs := &servetest.LockedBuffer{}
 	cfg.Logger = slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	return api.New(cfg), logs
 }

@@ -3,95 +3,25 @@
 package api_test
 
 import (
-	"bufio"
 	"fmt"
-	"os"
-	"os/exec"
 	"path/filepath"
-	"regexp"
 	"slices"
-	"strings"
 	"sync"
-	"syscall"
 	"testing"
-	"time"
 
 	"github.com/openai/openai-go/v3"
 
 	"r2kit/internal/backendtest"
+	"r2kit/internal/servetest"
 )
-
-// buildR2kit builds the r2kit command into a temporary directory.
-func buildR2kit(t *testing.T) string {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), "r2kit")
-	cmd := exec.Command("go", append(append([]string{"build"}, buildFlags...), "-o", bin, "r2kit/cmd/r2kit")...)
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	return bin
-}
-
-var listeningLine = regexp.MustCompile(`^r2kit: listening on (http://\S+)$`)
 
 // serveProcess starts "r2kit serve" on bucket with the test key and env
 // added to the environment, and returns its base URL. The process is
 // stopped with SIGTERM at the end of the test.
 func serveProcess(t *testing.T, bin, bucket string, env ...string) string {
 	t.Helper()
-	cmd := exec.Command(bin, "serve", "--addr", "127.0.0.1:0", "--bucket", bucket, "--log-level", "warn")
-	cmd.Env = append(append(os.Environ(), "R2KIT_API_KEYS="+testKey), env...)
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	var (
-		mu     sync.Mutex
-		output []string
-	)
-	base := make(chan string, 1)
-	drained := make(chan struct{})
-	go func() {
-		defer close(drained)
-		for sc := bufio.NewScanner(stderr); sc.Scan(); {
-			mu.Lock()
-			output = append(output, sc.Text())
-			mu.Unlock()
-			if m := listeningLine.FindStringSubmatch(sc.Text()); m != nil {
-				base <- m[1]
-			}
-		}
-	}()
-	t.Cleanup(func() {
-		_ = cmd.Process.Signal(syscall.SIGTERM)
-		exited := make(chan error, 1)
-		go func() { <-drained; exited <- cmd.Wait() }()
-		select {
-		case err := <-exited:
-			if err != nil {
-				mu.Lock()
-				t.Errorf("r2kit serve exited: %v\n%s", err, strings.Join(output, "\n"))
-				mu.Unlock()
-			}
-		case <-time.After(30 * time.Second):
-			_ = cmd.Process.Kill()
-			<-exited
-			t.Error("r2kit serve did not stop within 30s of SIGTERM")
-		}
-	})
-	select {
-	case url := <-base:
-		return url
-	case <-drained:
-	case <-time.After(60 * time.Second):
-	}
-	mu.Lock()
-	defer mu.Unlock()
-	t.Fatalf("r2kit serve did not say where it listens:\n%s", strings.Join(output, "\n"))
-	return ""
+	env = append([]string{"R2KIT_API_KEYS=" + testKey}, env...)
+	return servetest.Start(t, bin, env, "--bucket", bucket, "--log-level", "warn").Base
 }
 
 // Two server processes on one bucket: 8 clients write 25 messages each
@@ -101,7 +31,7 @@ func TestTwoServerProcesses(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the r2kit binary")
 	}
-	bin := buildR2kit(t)
+	bin := servetest.Build(t)
 	t.Run("file", func(t *testing.T) {
 		t.Parallel()
 		dir := t.TempDir()

@@ -4,7 +4,6 @@ import (
 	"crypto/sha256"
 	"errors"
 	"io"
-	"math/rand/v2"
 	"net/http"
 	"slices"
 	"strings"
@@ -14,30 +13,9 @@ import (
 	"r2kit/assistants"
 	"r2kit/doc"
 	"r2kit/internal/backendtest"
+	"r2kit/internal/memtest"
 	"r2kit/storage"
 )
-
-// randomReader yields n pseudo-random bytes without holding them.
-type randomReader struct {
-	rng *rand.ChaCha8
-	n   int64
-}
-
-func newRandomReader(seed byte, n int64) *randomReader {
-	return &randomReader{rng: rand.NewChaCha8([32]byte{seed}), n: n}
-}
-
-func (r *randomReader) Read(p []byte) (int, error) {
-	if r.n <= 0 {
-		return 0, io.EOF
-	}
-	if int64(len(p)) > r.n {
-		p = p[:r.n]
-	}
-	n, _ := r.rng.Read(p)
-	r.n -= int64(n)
-	return n, nil
-}
 
 func digest(t *testing.T, r io.Reader) ([32]byte, int64) {
 	t.Helper()
@@ -55,10 +33,10 @@ func TestFileBlobs(t *testing.T) {
 		b := newBucket(t)
 		s := assistants.Open(b, nil)
 		const size = 6<<20 + 12345
-		want, _ := digest(t, newRandomReader(1, size))
+		want, _ := digest(t, memtest.NewRandomReader(1, size))
 
 		// Create streams a body of unknown length.
-		f, err := s.Files.Create(ctx, io.MultiReader(newRandomReader(1, size)), assistants.FileUpload{
+		f, err := s.Files.Create(ctx, io.MultiReader(memtest.NewRandomReader(1, size)), assistants.FileUpload{
 			Filename: "report ü.bin", Purpose: assistants.PurposeAssistants, ContentType: "application/x-test"})
 		if err != nil {
 			t.Fatalf("Create: %v", err)
@@ -83,12 +61,12 @@ func TestFileBlobs(t *testing.T) {
 		}
 		tail, _ := io.ReadAll(r)
 		r.Close()
-		all, _ := io.ReadAll(newRandomReader(1, size))
+		all, _ := io.ReadAll(memtest.NewRandomReader(1, size))
 		if !slices.Equal(tail, all[size-10:]) {
 			t.Fatalf("range read = %x", tail)
 		}
 		// A known length streams too; replacing the bytes.
-		if _, err := s.Files.PutBlob(ctx, id, newRandomReader(2, 1000), &assistants.BlobOptions{Size: 1000}); err != nil {
+		if _, err := s.Files.PutBlob(ctx, id, memtest.NewRandomReader(2, 1000), &assistants.BlobOptions{Size: 1000}); err != nil {
 			t.Fatalf("PutBlob: %v", err)
 		}
 		r, _ = s.Files.GetBlob(ctx, id, nil)
@@ -186,11 +164,11 @@ func TestFileSizeLimit(t *testing.T) {
 	b := backendtest.NewBucket(t, "mem")
 	s := assistants.Open(b, &assistants.StoreOptions{MaxFileBytes: 100})
 	up := assistants.FileUpload{Filename: "f.bin", Purpose: assistants.PurposeAssistants}
-	f, err := s.Files.Create(ctx, io.MultiReader(newRandomReader(1, 100)), up)
+	f, err := s.Files.Create(ctx, io.MultiReader(memtest.NewRandomReader(1, 100)), up)
 	if err != nil || f.Value.Bytes != 100 {
 		t.Fatalf("Create of 100 bytes: %v", err)
 	}
-	_, err = s.Files.Create(ctx, io.MultiReader(newRandomReader(1, 101)), up)
+	_, err = s.Files.Create(ctx, io.MultiReader(memtest.NewRandomReader(1, 101)), up)
 	if !errors.Is(err, assistants.ErrFileTooLarge) || !errors.Is(err, storage.ErrInvalidArgument) {
 		t.Fatalf("Create of 101 bytes: %v", err)
 	}

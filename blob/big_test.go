@@ -3,17 +3,14 @@ package blob_test
 import (
 	"crypto/sha256"
 	"io"
-	"math/rand/v2"
 	"os"
 	"runtime"
-	"runtime/metrics"
 	"strconv"
-	"sync"
 	"testing"
-	"time"
 
 	"r2kit/blob"
 	"r2kit/internal/backendtest"
+	"r2kit/internal/memtest"
 )
 
 // bigBlobSize is the size of the streaming test's blob: 1 GiB, or
@@ -29,53 +26,6 @@ func bigBlobSize(t *testing.T) int64 {
 	return 1 << 30
 }
 
-// randomReader yields n pseudo-random bytes, generated as they are read.
-type randomReader struct {
-	rng  *rand.ChaCha8
-	left int64
-}
-
-func (r *randomReader) Read(p []byte) (int, error) {
-	if r.left <= 0 {
-		return 0, io.EOF
-	}
-	if int64(len(p)) > r.left {
-		p = p[:r.left]
-	}
-	n, _ := r.rng.Read(p)
-	r.left -= int64(n)
-	return n, nil
-}
-
-// heapPeak samples the heap every millisecond until stopped and returns
-// the highest values seen, in bytes: of all heap objects (live and not
-// yet collected), and of the live heap after a collection.
-func heapPeak() (stop func() (peak, livePeak uint64)) {
-	sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}, {Name: "/gc/heap/live:bytes"}}
-	done := make(chan struct{})
-	var peak, livePeak uint64
-	var wg sync.WaitGroup
-	wg.Go(func() {
-		tick := time.NewTicker(time.Millisecond)
-		defer tick.Stop()
-		for {
-			metrics.Read(sample)
-			peak = max(peak, sample[0].Value.Uint64())
-			livePeak = max(livePeak, sample[1].Value.Uint64())
-			select {
-			case <-done:
-				return
-			case <-tick.C:
-			}
-		}
-	})
-	return func() (uint64, uint64) {
-		close(done)
-		wg.Wait()
-		return peak, livePeak
-	}
-}
-
 // TestBigBlobStreams: a 1 GiB blob of unknown size streams through Put
 // and Get on filestore and on the real S3 server with the heap staying
 // under 64 MiB, and comes back byte-identical.
@@ -87,10 +37,10 @@ func TestBigBlobStreams(t *testing.T) {
 			b := backendtest.NewBucket(t, backend)
 			ctx := t.Context()
 			runtime.GC()
-			stop := heapPeak()
+			stop := memtest.HeapPeak()
 
 			sent := sha256.New()
-			src := io.TeeReader(&randomReader{rng: rand.NewChaCha8([32]byte{1}), left: size}, sent)
+			src := io.TeeReader(memtest.NewRandomReader(1, size), sent)
 			a, err := blob.Put(ctx, b, "big/blob", src, &blob.PutOptions{ContentType: "application/octet-stream", Filename: "big.bin"})
 			if err != nil {
 				stop()

@@ -7,12 +7,12 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 
 	"go.uber.org/goleak"
 
 	"r2kit/internal/cli"
+	"r2kit/internal/servetest"
 )
 
 func TestMain(m *testing.M) {
@@ -88,28 +88,9 @@ func writeFile(t *testing.T, name string, data []byte) string {
 	return p
 }
 
-// lockedBuffer collects the output of a command that runs in another
-// goroutine.
-type lockedBuffer struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (b *lockedBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.Write(p)
-}
-
-func (b *lockedBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.buf.String()
-}
-
 // runAsync runs the command in a goroutine until ctx is cancelled; the
 // exit code arrives on the returned channel.
-func runAsync(ctx context.Context, args []string, env map[string]string, stderr *lockedBuffer) <-chan int {
+func runAsync(ctx context.Context, args []string, env map[string]string, stderr *servetest.LockedBuffer) <-chan int {
 	done := make(chan int, 1)
 	go func() {
 		done <- cli.Run(ctx, args, cli.Env{Stdout: stderr, Stderr: stderr, Getenv: func(k string) string { return env[k] }})

@@ -3,13 +3,10 @@ package main
 //lint:file-ignore SA1019 r2kit serves the Assistants API, which openai-go marks deprecated
 
 import (
-	"bufio"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync"
 	"syscall"
@@ -22,58 +19,8 @@ import (
 
 	"r2kit/internal/backendtest"
 	"r2kit/internal/fakemodel"
+	"r2kit/internal/servetest"
 )
-
-// process is one r2kit serve process of a test.
-type process struct {
-	cmd  *exec.Cmd
-	base string // http://ADDR
-	out  *lockedBuffer
-}
-
-// startServe starts `bin serve` on a free port with env and extra args,
-// and waits until it listens.
-func startServe(t *testing.T, bin string, env []string, args ...string) *process {
-	t.Helper()
-	cmd := exec.Command(bin, append([]string{"serve", "--addr", "127.0.0.1:0"}, args...)...)
-	cmd.Dir = t.TempDir()
-	cmd.Env = append(cmd.Environ(), env...)
-	stderr, err := cmd.StderrPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
-	p := &process{cmd: cmd, out: &lockedBuffer{}}
-	addr := make(chan string, 1)
-	go func() {
-		for sc := bufio.NewScanner(stderr); sc.Scan(); {
-			fmt.Fprintln(p.out, sc.Text())
-			if m := listening.FindStringSubmatch(sc.Text()); m != nil {
-				addr <- m[1]
-			}
-		}
-	}()
-	select {
-	case p.base = <-addr:
-	case <-time.After(30 * time.Second):
-		t.Fatalf("r2kit serve did not listen:\n%s", p.out)
-	}
-	return p
-}
-
-// buildBinary builds r2kit into a temporary directory.
-func buildBinary(t *testing.T) string {
-	t.Helper()
-	bin := filepath.Join(t.TempDir(), "r2kit")
-	build := exec.Command("go", append(append([]string{"build"}, buildFlags...), "-o", bin, ".")...)
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	return bin
-}
 
 // TestServeProcessesShareRuns: three r2kit serve processes on one real
 // S3 bucket execute 60 runs created across them; one is killed with
@@ -86,7 +33,7 @@ func TestServeProcessesShareRuns(t *testing.T) {
 	}
 	s3 := backendtest.RequireS3(t, false)
 	bucket := backendtest.CreateBucket(t, s3.Client())
-	bin := buildBinary(t)
+	bin := servetest.Build(t)
 
 	fm := fakemodel.New()
 	fm.Default = func(req fakemodel.Request) fakemodel.Reply {
@@ -102,16 +49,16 @@ func TestServeProcessesShareRuns(t *testing.T) {
 	q := url.Values{"endpoint": {s3.Endpoint}, "region": {s3.Region}, "path_style": {"true"}}
 	env := []string{"R2KIT_BUCKET=s3://" + bucket + "?" + q.Encode(),
 		"AWS_ACCESS_KEY_ID=" + s3.AccessKey, "AWS_SECRET_ACCESS_KEY=" + s3.SecretKey, "R2KIT_LOG_LEVEL=warn"}
-	procs := make([]*process, 3)
+	procs := make([]*servetest.Process, 3)
 	for i := range procs {
-		procs[i] = startServe(t, bin, env, "--run-lease", "2s",
+		procs[i] = servetest.Start(t, bin, env, "--run-lease", "2s",
 			"--model-base-url", fmt.Sprintf("%s/p%d/v1", model.URL, i))
 	}
 	hc := &http.Client{Transport: &http.Transport{MaxIdleConnsPerHost: 16}}
 	defer hc.CloseIdleConnections()
 	clients := make([]openai.Client, len(procs))
 	for i, p := range procs {
-		clients[i] = openai.NewClient(option.WithBaseURL(p.base+"/v1/"), option.WithAPIKey("sk-none"),
+		clients[i] = openai.NewClient(option.WithBaseURL(p.Base+"/v1/"), option.WithAPIKey("sk-none"),
 			option.WithHTTPClient(hc), option.WithMaxRetries(3))
 	}
 	ctx := t.Context()
@@ -180,7 +127,7 @@ func TestServeProcessesShareRuns(t *testing.T) {
 		time.Sleep(2 * time.Millisecond)
 	}
 	killedWith := activeUnder(fm, "/p0/")
-	if err := procs[0].cmd.Process.Signal(syscall.SIGKILL); err != nil {
+	if err := procs[0].Kill(); err != nil {
 		t.Fatal(err)
 	}
 	killed := time.Now()
@@ -250,11 +197,11 @@ func TestServeProcessesShareRuns(t *testing.T) {
 		"%d model requests repeated (%d in all); all completed %v after the kill",
 		n, killedWith, runsRepeated, repeated, fm.Count(), took.Round(time.Millisecond))
 	for _, p := range procs[1:] {
-		_ = p.cmd.Process.Signal(syscall.SIGTERM)
+		_ = p.Signal(syscall.SIGTERM)
 	}
 	for i, p := range procs[1:] {
-		if err := p.cmd.Wait(); err != nil {
-			t.Errorf("process %d: %v\n%s", i+1, err, p.out)
+		if err := p.Wait(); err != nil {
+			t.Errorf("process %d: %v\n%s", i+1, err, p.Out)
 		}
 	}
 }

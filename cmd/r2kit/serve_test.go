@@ -16,9 +16,9 @@ import (
 	"syscall"
 	"testing"
 	"time"
-)
 
-var listening = regexp.MustCompile(`r2kit: listening on (http://\S+)`)
+	"r2kit/internal/servetest"
+)
 
 // client makes requests without keeping connections alive, so that no
 // goroutine outlives a test.
@@ -47,11 +47,11 @@ func get(t *testing.T, url, key string) (*http.Response, []byte) {
 }
 
 // waitListening polls the output of an in-process serve for its address.
-func waitListening(t *testing.T, out *lockedBuffer, done <-chan int) string {
+func waitListening(t *testing.T, out *servetest.LockedBuffer, done <-chan int) string {
 	t.Helper()
 	deadline := time.Now().Add(10 * time.Second)
 	for time.Now().Before(deadline) {
-		if m := listening.FindStringSubmatch(out.String()); m != nil {
+		if m := servetest.Listening.FindStringSubmatch(out.String()); m != nil {
 			return m[1]
 		}
 		select {
@@ -67,7 +67,7 @@ func waitListening(t *testing.T, out *lockedBuffer, done <-chan int) string {
 func TestServeInProcess(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
-	var out lockedBuffer
+	var out servetest.LockedBuffer
 	env := map[string]string{"R2KIT_BUCKET": t.TempDir(), "R2KIT_API_KEYS": "sk-one, ,sk-two", "R2KIT_LOG_FORMAT": "json"}
 	done := runAsync(ctx, []string{"serve", "--addr", "127.0.0.1:0", "--api-key", "sk-three", "--max-body-bytes", "1KiB"}, env, &out)
 	base := waitListening(t, &out, done)
@@ -109,7 +109,7 @@ func TestServeInProcess(t *testing.T) {
 func TestServeRepairs(t *testing.T) {
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
-	var out lockedBuffer
+	var out servetest.LockedBuffer
 	env := map[string]string{"R2KIT_BUCKET": t.TempDir(), "R2KIT_LOG_FORMAT": "json", "R2KIT_REPAIR_INTERVAL": "5ms"}
 	done := runAsync(ctx, []string{"serve", "--addr", "127.0.0.1:0"}, env, &out)
 	waitListening(t, &out, done)
@@ -128,7 +128,7 @@ func TestServeNoKeys(t *testing.T) {
 	t.Run("loopback", func(t *testing.T) {
 		ctx, cancel := context.WithCancel(t.Context())
 		defer cancel()
-		var out lockedBuffer
+		var out servetest.LockedBuffer
 		done := runAsync(ctx, []string{"serve", "--addr", "127.0.0.1:0", "--bucket", "mem://"}, nil, &out)
 		base := waitListening(t, &out, done)
 		if resp, _ := get(t, base+"/v1/assistants", ""); resp.StatusCode == 401 {
@@ -150,7 +150,7 @@ func TestServeNoKeys(t *testing.T) {
 	t.Run("insecure", func(t *testing.T) {
 		ctx, cancel := context.WithCancel(t.Context())
 		defer cancel()
-		var out lockedBuffer
+		var out servetest.LockedBuffer
 		done := runAsync(ctx, []string{"serve", "--addr", "0.0.0.0:0", "--bucket", "mem://", "--insecure-no-auth"}, nil, &out)
 		waitListening(t, &out, done)
 		cancel()
@@ -167,11 +167,7 @@ func TestServeBinary(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary")
 	}
-	bin := filepath.Join(t.TempDir(), "r2kit")
-	build := exec.Command("go", append(append([]string{"build"}, buildFlags...), "-o", bin, ".")...)
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := servetest.Build(t)
 	work := t.TempDir()
 	cmd := exec.Command(bin, "serve", "--addr", "127.0.0.1:0")
 	cmd.Dir = work // the default bucket ./r2kit-data lands here
@@ -210,7 +206,7 @@ func TestServeBinary(t *testing.T) {
 			}
 		}
 	}
-	base := next(listening)[1]
+	base := next(servetest.Listening)[1]
 
 	waitReady(t, base)
 	resp, body := get(t, base+"/v1/assistants", "sk-binary-test")
@@ -280,7 +276,7 @@ func TestServeFinishesInFlight(t *testing.T) {
 
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
-	var out lockedBuffer
+	var out servetest.LockedBuffer
 	bucket := "s3://bucket?endpoint=" + fakeS3.URL + "&region=us-east-1&path_style=true"
 	done := runAsync(ctx, []string{"serve", "--addr", "127.0.0.1:0", "--bucket", bucket}, nil, &out)
 	base := waitListening(t, &out, done)
