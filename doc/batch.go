@@ -6,6 +6,7 @@ import (
 	"errors"
 	"maps"
 
+	"r2kit/resilience"
 	"r2kit/storage"
 )
 
@@ -187,7 +188,11 @@ func (s *Store) retryOrFail(ctx context.Context, key string, ops []*op, attempt 
 		return nil
 	}
 	s.onRetry(key, attempt, cause)
-	if err := s.sleep(ctx, live[0].policy, attempt); err != nil {
+	wait := live[0].policy.Backoff(attempt)
+	if d, ok := resilience.RetryAfter(cause); ok {
+		wait = max(wait, d) // a throttled store said how long to wait
+	}
+	if err := s.opts.Sleep(ctx, wait); err != nil {
 		failAll(live, err)
 		return nil
 	}

@@ -5,7 +5,9 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"strconv"
 	"sync/atomic"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
 	awshttp "github.com/aws/aws-sdk-go-v2/aws/transport/http"
@@ -87,7 +89,41 @@ func mapError(op, key string, err error, c call, t *sendTracker) error {
 		status >= 500, code == "SlowDown", code == "RequestTimeout":
 		kind = storage.ErrTransient
 	}
+	if d := retryAfter(err); d > 0 {
+		err = &throttled{err: err, after: d}
+	}
 	return storage.Wrap(op, key, kind, err)
+}
+
+// throttled carries the Retry-After of a 429 or 503 answer; resilience
+// waits at least that long before retrying (its RetryAfter interface).
+type throttled struct {
+	err   error
+	after time.Duration
+}
+
+func (e *throttled) Error() string             { return e.err.Error() }
+func (e *throttled) Unwrap() error             { return e.err }
+func (e *throttled) RetryAfter() time.Duration { return e.after }
+
+// retryAfter returns the delay a Retry-After header of err's response
+// asks for (seconds or an HTTP date), or 0.
+func retryAfter(err error) time.Duration {
+	var re *smithyhttp.ResponseError
+	if !errors.As(err, &re) || re.Response == nil {
+		return 0
+	}
+	v := re.Response.Header.Get("Retry-After")
+	if v == "" {
+		return 0
+	}
+	if secs, err := strconv.Atoi(v); err == nil && secs > 0 {
+		return time.Duration(secs) * time.Second
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		return max(0, time.Until(t))
+	}
+	return 0
 }
 
 // keyRefused are the error codes of servers refusing a key: AWS's

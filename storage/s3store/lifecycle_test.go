@@ -61,3 +61,25 @@ func TestSetLifecycle(t *testing.T) {
 		t.Fatalf("zero age: err = %v, want ErrInvalidArgument", err)
 	}
 }
+
+// TestRetryAfter: a 429 or 503 answer's Retry-After reaches callers
+// through the error's RetryAfter method, which resilience honours.
+func TestRetryAfter(t *testing.T) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Retry-After", "7")
+		w.WriteHeader(http.StatusTooManyRequests)
+		_, _ = io.WriteString(w, `<?xml version="1.0" encoding="UTF-8"?><Error><Code>SlowDown</Code><Message>slow down</Message></Error>`)
+	}))
+	defer srv.Close()
+	client := s3.New(s3.Options{
+		BaseEndpoint: aws.String(srv.URL), Region: "auto", UsePathStyle: true,
+		Credentials: credentials.NewStaticCredentialsProvider("k", "s", ""),
+		Retryer:     aws.NopRetryer{},
+	})
+	b := s3store.New(client, "bkt", nil)
+	_, err := b.Stat(t.Context(), "hot.json")
+	var ra interface{ RetryAfter() time.Duration }
+	if !errors.Is(err, storage.ErrTransient) || !errors.As(err, &ra) || ra.RetryAfter() != 7*time.Second {
+		t.Fatalf("err = %v, want ErrTransient carrying Retry-After 7s", err)
+	}
+}
