@@ -1,4 +1,4 @@
-module r2kit
+module github.com/r2kit/r2kit
 
 go 1.26.0
 

@@ -3,7 +3,7 @@ package api
 import (
 	"net/http"
 
-	"r2kit/assistants"
+	"github.com/r2kit/r2kit/assistants"
 )
 
 // assistantRequest is the body of POST /v1/assistants (create) and POST

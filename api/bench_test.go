@@ -10,8 +10,8 @@ import (
 	"sync/atomic"
 	"testing"
 
-	"r2kit/api"
-	"r2kit/storage/filestore"
+	"github.com/r2kit/r2kit/api"
+	"github.com/r2kit/r2kit/storage/filestore"
 )
 
 // benchServer serves a filestore bucket (the default of r2kit serve,

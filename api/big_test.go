@@ -14,10 +14,10 @@ import (
 	"testing"
 	"time"
 
-	"r2kit/api"
-	"r2kit/assistants"
-	"r2kit/internal/backendtest"
-	"r2kit/internal/memtest"
+	"github.com/r2kit/r2kit/api"
+	"github.com/r2kit/r2kit/assistants"
+	"github.com/r2kit/r2kit/internal/backendtest"
+	"github.com/r2kit/r2kit/internal/memtest"
 )
 
 // bigUploadSize is the size of the big upload test's file: 1 GiB, or

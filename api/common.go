@@ -6,8 +6,8 @@ import (
 	"maps"
 	"slices"
 
-	"r2kit/assistants"
-	"r2kit/storage"
+	"github.com/r2kit/r2kit/assistants"
+	"github.com/r2kit/r2kit/storage"
 )
 
 // unixNow returns the server's clock (Config.Store's Now) in Unix

@@ -8,8 +8,8 @@ import (
 	"strconv"
 	"strings"
 
-	"r2kit/assistants"
-	"r2kit/storage"
+	"github.com/r2kit/r2kit/assistants"
+	"github.com/r2kit/r2kit/storage"
 )
 
 // fileContent: GET /v1/files/{file_id}/content, the file's bytes,

@@ -8,8 +8,8 @@ import (
 	"testing"
 	"testing/iotest"
 
-	"r2kit/api"
-	"r2kit/assistants"
+	"github.com/r2kit/r2kit/api"
+	"github.com/r2kit/r2kit/assistants"
 )
 
 type createBody struct {

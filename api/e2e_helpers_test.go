@@ -13,9 +13,9 @@ import (
 	"github.com/openai/openai-go/v3"
 	"github.com/openai/openai-go/v3/option"
 
-	"r2kit/api"
-	"r2kit/internal/servetest"
-	"r2kit/storage"
+	"github.com/r2kit/r2kit/api"
+	"github.com/r2kit/r2kit/internal/servetest"
+	"github.com/r2kit/r2kit/storage"
 )
 
 // liveServer is the real handler behind an HTTP server, as clients see it.

@@ -7,10 +7,10 @@ import (
 	"path"
 	"strings"
 
-	"r2kit/assistants"
-	"r2kit/doc"
-	"r2kit/resilience"
-	"r2kit/storage"
+	"github.com/r2kit/r2kit/assistants"
+	"github.com/r2kit/r2kit/doc"
+	"github.com/r2kit/r2kit/resilience"
+	"github.com/r2kit/r2kit/storage"
 )
 
 // ErrorFor converts err into the API error the client gets. The first

@@ -9,11 +9,11 @@ import (
 	"testing"
 	"time"
 
-	"r2kit/api"
-	"r2kit/assistants"
-	"r2kit/doc"
-	"r2kit/resilience"
-	"r2kit/storage"
+	"github.com/r2kit/r2kit/api"
+	"github.com/r2kit/r2kit/assistants"
+	"github.com/r2kit/r2kit/doc"
+	"github.com/r2kit/r2kit/resilience"
+	"github.com/r2kit/r2kit/storage"
 )
 
 // circuitOpen matches resilience.ErrCircuitOpen and asks for a delay,

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"time"
 
-	"r2kit/assistants"
+	"github.com/r2kit/r2kit/assistants"
 )
 
 // Error types, as OpenAI's error envelopes name them in error.type.

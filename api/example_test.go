@@ -8,8 +8,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 
-	"r2kit/api"
-	"r2kit/storage/memstore"
+	"github.com/r2kit/r2kit/api"
+	"github.com/r2kit/r2kit/storage/memstore"
 )
 
 // A server over an in-memory bucket with one API key: the health check

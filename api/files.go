@@ -3,7 +3,7 @@ package api
 import (
 	"net/http"
 
-	"r2kit/assistants"
+	"github.com/r2kit/r2kit/assistants"
 )
 
 // getFile: GET /v1/files/{file_id}, the file object.

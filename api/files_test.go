@@ -11,10 +11,10 @@ import (
 	"strings"
 	"testing"
 
-	"r2kit/api"
-	"r2kit/assistants"
-	"r2kit/storage"
-	"r2kit/storage/memstore"
+	"github.com/r2kit/r2kit/api"
+	"github.com/r2kit/r2kit/assistants"
+	"github.com/r2kit/r2kit/storage"
+	"github.com/r2kit/r2kit/storage/memstore"
 )
 
 // part is one part of a multipart body: a field, or a file when

@@ -11,9 +11,9 @@ import (
 	"sync"
 	"testing"
 
-	"r2kit/api"
-	"r2kit/assistants"
-	"r2kit/storage/memstore"
+	"github.com/r2kit/r2kit/api"
+	"github.com/r2kit/r2kit/assistants"
+	"github.com/r2kit/r2kit/storage/memstore"
 )
 
 // Any body decodes or answers a 4xx envelope with a message; nothing

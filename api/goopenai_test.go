@@ -9,9 +9,9 @@ import (
 
 	goopenai "github.com/sashabaranov/go-openai"
 
-	"r2kit/api"
-	"r2kit/internal/backendtest"
-	"r2kit/storage"
+	"github.com/r2kit/r2kit/api"
+	"github.com/r2kit/r2kit/internal/backendtest"
+	"github.com/r2kit/r2kit/storage"
 )
 
 // The main flows with github.com/sashabaranov/go-openai.

@@ -5,8 +5,8 @@ import (
 	"errors"
 	"net/http"
 
-	"r2kit/resilience"
-	"r2kit/storage"
+	"github.com/r2kit/r2kit/resilience"
+	"github.com/r2kit/r2kit/storage"
 )
 
 // healthz answers 200 {"status":"ok"} while the process serves HTTP.

@@ -9,9 +9,9 @@ import (
 	"strings"
 	"testing"
 
-	"r2kit/api"
-	"r2kit/internal/servetest"
-	"r2kit/storage/memstore"
+	"github.com/r2kit/r2kit/api"
+	"github.com/r2kit/r2kit/internal/servetest"
+	"github.com/r2kit/r2kit/storage/memstore"
 )
 
 const testKey = "sk-test-0123456789abcdef"

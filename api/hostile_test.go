@@ -11,9 +11,9 @@ import (
 	"testing"
 	"testing/iotest"
 
-	"r2kit/api"
-	"r2kit/internal/backendtest"
-	"r2kit/storage"
+	"github.com/r2kit/r2kit/api"
+	"github.com/r2kit/r2kit/internal/backendtest"
+	"github.com/r2kit/r2kit/storage"
 )
 
 // bucketState maps every key of b to its ETag.

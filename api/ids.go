@@ -5,7 +5,7 @@ import (
 	"net/http"
 	"strings"
 
-	"r2kit/assistants"
+	"github.com/r2kit/r2kit/assistants"
 )
 
 // PathID returns the path wildcard name of r (as in "{thread_id}") after

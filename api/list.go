@@ -8,7 +8,7 @@ import (
 	"strconv"
 	"strings"
 
-	"r2kit/assistants"
+	"github.com/r2kit/r2kit/assistants"
 )
 
 // ParseList reads the query of a list request: limit (1..100, default

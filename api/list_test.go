@@ -7,8 +7,8 @@ import (
 	"strings"
 	"testing"
 
-	"r2kit/api"
-	"r2kit/assistants"
+	"github.com/r2kit/r2kit/api"
+	"github.com/r2kit/r2kit/assistants"
 )
 
 func TestParseList(t *testing.T) {

@@ -3,7 +3,7 @@ package api
 import (
 	"net/http"
 
-	"r2kit/assistants"
+	"github.com/r2kit/r2kit/assistants"
 )
 
 // metadataRequest is the body of the modify endpoints that change only

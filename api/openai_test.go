@@ -16,9 +16,9 @@ import (
 	"github.com/openai/openai-go/v3/option"
 	"github.com/openai/openai-go/v3/shared"
 
-	"r2kit/api"
-	"r2kit/internal/backendtest"
-	"r2kit/storage"
+	"github.com/r2kit/r2kit/api"
+	"github.com/r2kit/r2kit/internal/backendtest"
+	"github.com/r2kit/r2kit/storage"
 )
 
 // The official client drives the real handler over every backend.

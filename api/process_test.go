@@ -11,8 +11,8 @@ import (
 
 	"github.com/openai/openai-go/v3"
 
-	"r2kit/internal/backendtest"
-	"r2kit/internal/servetest"
+	"github.com/r2kit/r2kit/internal/backendtest"
+	"github.com/r2kit/r2kit/internal/servetest"
 )
 
 // serveProcess starts "r2kit serve" on bucket with the test key and env

@@ -4,7 +4,7 @@ import (
 	"net/http"
 	"slices"
 
-	"r2kit/assistants"
+	"github.com/r2kit/r2kit/assistants"
 )
 
 // runRequest is the body of POST /v1/threads/{thread_id}/runs: the

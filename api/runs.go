@@ -3,7 +3,7 @@ package api
 import (
 	"net/http"
 
-	"r2kit/assistants"
+	"github.com/r2kit/r2kit/assistants"
 )
 
 // runPath reads the thread_id and run_id of a run route.

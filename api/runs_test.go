@@ -12,9 +12,9 @@ import (
 	"github.com/openai/openai-go/v3"
 	"github.com/openai/openai-go/v3/packages/ssestream"
 
-	"r2kit/api"
-	"r2kit/assistants"
-	"r2kit/storage/memstore"
+	"github.com/r2kit/r2kit/api"
+	"github.com/r2kit/r2kit/assistants"
+	"github.com/r2kit/r2kit/storage/memstore"
 )
 
 // fakeExecutor is a RunExecutor that plays a run with one function

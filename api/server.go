@@ -10,9 +10,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
-	"r2kit/assistants"
-	"r2kit/resilience"
-	"r2kit/storage"
+	"github.com/r2kit/r2kit/assistants"
+	"github.com/r2kit/r2kit/resilience"
+	"github.com/r2kit/r2kit/storage"
 )
 
 // Defaults of Config.
@@ -26,7 +26,7 @@ const (
 	DefaultReadyTimeout = 5 * time.Second
 	// ReadyProbeKey is the key /readyz stats. Nothing is stored there:
 	// "not found" is the healthy answer.
-	ReadyProbeKey = "r2kit/readyz-probe"
+	ReadyProbeKey = "github.com/r2kit/r2kit/readyz-probe"
 )
 
 // Config configures a Server.

@@ -7,9 +7,9 @@ import (
 	"strings"
 	"testing"
 
-	"r2kit/api"
-	"r2kit/storage/faultstore"
-	"r2kit/storage/memstore"
+	"github.com/r2kit/r2kit/api"
+	"github.com/r2kit/r2kit/storage/faultstore"
+	"github.com/r2kit/r2kit/storage/memstore"
 )
 
 func TestAuth(t *testing.T) {

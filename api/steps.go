@@ -3,7 +3,7 @@ package api
 import (
 	"net/http"
 
-	"r2kit/assistants"
+	"github.com/r2kit/r2kit/assistants"
 )
 
 // listSteps: GET /v1/threads/{thread_id}/runs/{run_id}/steps, with the

@@ -4,7 +4,7 @@ import (
 	"context"
 	"net/http"
 
-	"r2kit/assistants"
+	"github.com/r2kit/r2kit/assistants"
 )
 
 // submitToolOutputs: POST

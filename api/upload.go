@@ -11,7 +11,7 @@ import (
 	"strings"
 	"time"
 
-	"r2kit/assistants"
+	"github.com/r2kit/r2kit/assistants"
 )
 
 // maxFieldBytes bounds the value of a multipart field other than the

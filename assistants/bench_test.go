@@ -11,10 +11,10 @@ import (
 	"testing"
 	"time"
 
-	"r2kit/doc"
-	"r2kit/internal/backendtest"
-	"r2kit/storage"
-	"r2kit/storage/faultstore"
+	"github.com/r2kit/r2kit/doc"
+	"github.com/r2kit/r2kit/internal/backendtest"
+	"github.com/r2kit/r2kit/storage"
+	"github.com/r2kit/r2kit/storage/faultstore"
 )
 
 // seedThread writes a thread with n messages straight into b, as the

@@ -5,8 +5,8 @@ import (
 	"errors"
 	"sync/atomic"
 
-	"r2kit/doc"
-	"r2kit/storage"
+	"github.com/r2kit/r2kit/doc"
+	"github.com/r2kit/r2kit/storage"
 )
 
 // Thread deletion.

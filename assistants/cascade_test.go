@@ -11,11 +11,11 @@ import (
 	"testing"
 	"time"
 
-	"r2kit/assistants"
-	"r2kit/doc"
-	"r2kit/internal/backendtest"
-	"r2kit/storage"
-	"r2kit/storage/faultstore"
+	"github.com/r2kit/r2kit/assistants"
+	"github.com/r2kit/r2kit/doc"
+	"github.com/r2kit/r2kit/internal/backendtest"
+	"github.com/r2kit/r2kit/storage"
+	"github.com/r2kit/r2kit/storage/faultstore"
 )
 
 // populate fills a thread with messages, a finished run and an active

@@ -6,8 +6,8 @@ import (
 	"strings"
 	"time"
 
-	"r2kit/doc"
-	"r2kit/storage"
+	"github.com/r2kit/r2kit/doc"
+	"github.com/r2kit/r2kit/storage"
 )
 
 // kind is what the shared machinery of the entity stores knows of an

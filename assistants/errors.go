@@ -5,7 +5,7 @@ import (
 	"fmt"
 	"strings"
 
-	"r2kit/storage"
+	"github.com/r2kit/r2kit/storage"
 )
 
 // ErrInvalidTransition is matched (errors.Is) by every *TransitionError:

@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"log"
 
-	"r2kit/assistants"
-	"r2kit/storage/memstore"
+	"github.com/r2kit/r2kit/assistants"
+	"github.com/r2kit/r2kit/storage/memstore"
 )
 
 func ExampleOpen() {

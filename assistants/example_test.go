@@ -6,8 +6,8 @@ import (
 	"fmt"
 	"os"
 
-	"r2kit/assistants"
-	"r2kit/storage"
+	"github.com/r2kit/r2kit/assistants"
+	"github.com/r2kit/r2kit/storage"
 )
 
 func ExampleMessageKey() {

@@ -10,11 +10,11 @@ import (
 	"testing"
 	"time"
 
-	"r2kit/assistants"
-	"r2kit/doc"
-	"r2kit/internal/backendtest"
-	"r2kit/internal/memtest"
-	"r2kit/storage"
+	"github.com/r2kit/r2kit/assistants"
+	"github.com/r2kit/r2kit/doc"
+	"github.com/r2kit/r2kit/internal/backendtest"
+	"github.com/r2kit/r2kit/internal/memtest"
+	"github.com/r2kit/r2kit/storage"
 )
 
 func digest(t *testing.T, r io.Reader) ([32]byte, int64) {

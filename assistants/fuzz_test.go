@@ -9,7 +9,7 @@ import (
 	"strings"
 	"testing"
 
-	"r2kit/storage"
+	"github.com/r2kit/r2kit/storage"
 )
 
 func FuzzParseID(f *testing.F) {

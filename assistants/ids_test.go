@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"r2kit/storage"
+	"github.com/r2kit/r2kit/storage"
 )
 
 var generatedRE = regexp.MustCompile(`^[0-9a-hjkmnp-tv-z]{26}$`)

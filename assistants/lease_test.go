@@ -6,8 +6,8 @@ import (
 	"strings"
 	"testing"
 
-	"r2kit/assistants"
-	"r2kit/storage/memstore"
+	"github.com/r2kit/r2kit/assistants"
+	"github.com/r2kit/r2kit/storage/memstore"
 )
 
 // TestRunLeaseStoredNotServed: a run's lease is written with the run

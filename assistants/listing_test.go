@@ -8,11 +8,11 @@ import (
 	"sync"
 	"testing"
 
-	"r2kit/assistants"
-	"r2kit/internal/backendtest"
-	"r2kit/storage"
-	"r2kit/storage/faultstore"
-	"r2kit/storage/memstore"
+	"github.com/r2kit/r2kit/assistants"
+	"github.com/r2kit/r2kit/internal/backendtest"
+	"github.com/r2kit/r2kit/storage"
+	"github.com/r2kit/r2kit/storage/faultstore"
+	"github.com/r2kit/r2kit/storage/memstore"
 )
 
 // TestListConcurrentCreates creates 16 x 25 messages concurrently in

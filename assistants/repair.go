@@ -8,8 +8,8 @@ import (
 	"sync/atomic"
 	"time"
 
-	"r2kit/doc"
-	"r2kit/storage"
+	"github.com/r2kit/r2kit/doc"
+	"github.com/r2kit/r2kit/storage"
 )
 
 // RepairOptions configures Repair. The zero value gives the defaults.

@@ -6,8 +6,8 @@ import (
 	"fmt"
 	"time"
 
-	"r2kit/doc"
-	"r2kit/storage"
+	"github.com/r2kit/r2kit/doc"
+	"github.com/r2kit/r2kit/storage"
 )
 
 // ErrActiveRun is matched by an *ActiveRunError: the thread already has

@@ -8,10 +8,10 @@ import (
 	"testing"
 	"time"
 
-	"r2kit/assistants"
-	"r2kit/doc"
-	"r2kit/internal/backendtest"
-	"r2kit/storage"
+	"github.com/r2kit/r2kit/assistants"
+	"github.com/r2kit/r2kit/doc"
+	"github.com/r2kit/r2kit/internal/backendtest"
+	"github.com/r2kit/r2kit/storage"
 )
 
 // race starts n runs on thread at once and returns the runs created and

@@ -3,8 +3,8 @@ package assistants
 import (
 	"time"
 
-	"r2kit/doc"
-	"r2kit/storage"
+	"github.com/r2kit/r2kit/doc"
+	"github.com/r2kit/r2kit/storage"
 )
 
 // Store keeps Assistants API state in a storage.Bucket: the Go form of

@@ -3,7 +3,7 @@ package assistants
 import (
 	"context"
 
-	"r2kit/doc"
+	"github.com/r2kit/r2kit/doc"
 )
 
 // AssistantStore keeps assistants at assistants/{id}.json: the seed's

@@ -7,9 +7,9 @@ import (
 	"io"
 	"time"
 
-	"r2kit/blob"
-	"r2kit/doc"
-	"r2kit/storage"
+	"github.com/r2kit/r2kit/blob"
+	"github.com/r2kit/r2kit/doc"
+	"github.com/r2kit/r2kit/storage"
 )
 
 // FileStore keeps files: the file object (metadata) at files/{id}.json,

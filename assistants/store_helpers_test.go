@@ -9,8 +9,8 @@ import (
 
 	"go.uber.org/goleak"
 
-	"r2kit/assistants"
-	"r2kit/storage"
+	"github.com/r2kit/r2kit/assistants"
+	"github.com/r2kit/r2kit/storage"
 )
 
 func TestMain(m *testing.M) {

@@ -4,8 +4,8 @@ import (
 	"context"
 	"errors"
 
-	"r2kit/doc"
-	"r2kit/storage"
+	"github.com/r2kit/r2kit/doc"
+	"github.com/r2kit/r2kit/storage"
 )
 
 // RunStore keeps a thread's runs at runs/{thread}/{run}.json, each with

@@ -3,7 +3,7 @@ package assistants
 import (
 	"context"
 
-	"r2kit/doc"
+	"github.com/r2kit/r2kit/doc"
 )
 
 // StepStore keeps a run's steps at steps/{thread}/{run}/{step}.json,

@@ -7,12 +7,12 @@ import (
 	"testing"
 	"time"
 
-	"r2kit/assistants"
-	"r2kit/doc"
-	"r2kit/internal/backendtest"
-	"r2kit/storage"
-	"r2kit/storage/faultstore"
-	"r2kit/storage/memstore"
+	"github.com/r2kit/r2kit/assistants"
+	"github.com/r2kit/r2kit/doc"
+	"github.com/r2kit/r2kit/internal/backendtest"
+	"github.com/r2kit/r2kit/storage"
+	"github.com/r2kit/r2kit/storage/faultstore"
+	"github.com/r2kit/r2kit/storage/memstore"
 )
 
 func TestAssistantStore(t *testing.T) {

@@ -3,8 +3,8 @@ package assistants
 import (
 	"context"
 
-	"r2kit/doc"
-	"r2kit/storage"
+	"github.com/r2kit/r2kit/doc"
+	"github.com/r2kit/r2kit/storage"
 )
 
 // ThreadStore keeps threads at threads/{id}.json. Threads are not

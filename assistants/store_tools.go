@@ -3,7 +3,7 @@ package assistants
 import (
 	"context"
 
-	"r2kit/doc"
+	"github.com/r2kit/r2kit/doc"
 )
 
 // ToolStore keeps tool definitions by name at tools/{name}.json (a

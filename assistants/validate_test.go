@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"r2kit/storage"
+	"github.com/r2kit/r2kit/storage"
 )
 
 type validator interface{ Validate() error }

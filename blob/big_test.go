@@ -8,9 +8,9 @@ import (
 	"strconv"
 	"testing"
 
-	"r2kit/blob"
-	"r2kit/internal/backendtest"
-	"r2kit/internal/memtest"
+	"github.com/r2kit/r2kit/blob"
+	"github.com/r2kit/r2kit/internal/backendtest"
+	"github.com/r2kit/r2kit/internal/memtest"
 )
 
 // bigBlobSize is the size of the streaming test's blob: 1 GiB, or

@@ -13,7 +13,7 @@ import (
 	"strings"
 	"time"
 
-	"r2kit/storage"
+	"github.com/r2kit/r2kit/storage"
 )
 
 // MetaFilename is the metadata key holding the file name, percent-encoded

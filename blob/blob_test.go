@@ -10,9 +10,9 @@ import (
 	"testing/iotest"
 	"time"
 
-	"r2kit/blob"
-	"r2kit/internal/backendtest"
-	"r2kit/storage"
+	"github.com/r2kit/r2kit/blob"
+	"github.com/r2kit/r2kit/internal/backendtest"
+	"github.com/r2kit/r2kit/storage"
 )
 
 func TestPutGetRoundTrip(t *testing.T) {

@@ -6,8 +6,8 @@ import (
 	"io"
 	"strings"
 
-	"r2kit/blob"
-	"r2kit/storage/memstore"
+	"github.com/r2kit/r2kit/blob"
+	"github.com/r2kit/r2kit/storage/memstore"
 )
 
 func Example() {

@@ -6,8 +6,8 @@ import (
 	"errors"
 	"maps"
 
-	"r2kit/resilience"
-	"r2kit/storage"
+	"github.com/r2kit/r2kit/resilience"
+	"github.com/r2kit/r2kit/storage"
 )
 
 // op is one Update waiting to be applied: a function over the stored

@@ -4,8 +4,8 @@ import (
 	"fmt"
 	"testing"
 
-	"r2kit/doc"
-	"r2kit/internal/backendtest"
+	"github.com/r2kit/r2kit/doc"
+	"github.com/r2kit/r2kit/internal/backendtest"
 )
 
 // benchBackends are the backends the document benchmarks compare: the

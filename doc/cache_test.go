@@ -5,9 +5,9 @@ import (
 	"strings"
 	"testing"
 
-	"r2kit/doc"
-	"r2kit/internal/backendtest"
-	"r2kit/storage"
+	"github.com/r2kit/r2kit/doc"
+	"github.com/r2kit/r2kit/internal/backendtest"
+	"github.com/r2kit/r2kit/storage"
 )
 
 // TestRequestsPerUpdate: with the cache, an uncontended Update costs one

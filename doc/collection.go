@@ -4,7 +4,7 @@ import (
 	"context"
 	"time"
 
-	"r2kit/storage"
+	"github.com/r2kit/r2kit/storage"
 )
 
 // Collection is a typed handle on the documents of one entity type: it

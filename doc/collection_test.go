@@ -7,9 +7,9 @@ import (
 	"testing"
 	"time"
 
-	"r2kit/doc"
-	"r2kit/internal/backendtest"
-	"r2kit/storage"
+	"github.com/r2kit/r2kit/doc"
+	"github.com/r2kit/r2kit/internal/backendtest"
+	"github.com/r2kit/r2kit/storage"
 )
 
 func accountKey(id string) (string, error) {

@@ -7,7 +7,7 @@ import (
 	"maps"
 	"time"
 
-	"r2kit/storage"
+	"github.com/r2kit/r2kit/storage"
 )
 
 // Doc is a document as stored: its value and the object's ETag, which a

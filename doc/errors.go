@@ -3,7 +3,7 @@ package doc
 import (
 	"errors"
 
-	"r2kit/storage"
+	"github.com/r2kit/r2kit/storage"
 )
 
 // The kinds of failure, after the seed's R2ErrorType. Test them with

@@ -6,9 +6,9 @@ import (
 	"fmt"
 	"time"
 
-	"r2kit/doc"
-	"r2kit/storage"
-	"r2kit/storage/memstore"
+	"github.com/r2kit/r2kit/doc"
+	"github.com/r2kit/r2kit/storage"
+	"github.com/r2kit/r2kit/storage/memstore"
 )
 
 type Assistant struct {

@@ -13,9 +13,9 @@ import (
 
 	"github.com/anishathalye/porcupine"
 
-	"r2kit/doc"
-	"r2kit/internal/backendtest"
-	"r2kit/storage"
+	"github.com/r2kit/r2kit/doc"
+	"github.com/r2kit/r2kit/internal/backendtest"
+	"github.com/r2kit/r2kit/storage"
 )
 
 // counterModel is a register holding an int, read by "get" and

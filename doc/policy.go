@@ -4,7 +4,7 @@ import (
 	"context"
 	"time"
 
-	"r2kit/resilience"
+	"github.com/r2kit/r2kit/resilience"
 )
 
 // Policy says how often and how patiently an Update is retried after a

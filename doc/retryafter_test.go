@@ -7,9 +7,9 @@ import (
 	"testing"
 	"time"
 
-	"r2kit/doc"
-	"r2kit/storage"
-	"r2kit/storage/memstore"
+	"github.com/r2kit/r2kit/doc"
+	"github.com/r2kit/r2kit/storage"
+	"github.com/r2kit/r2kit/storage/memstore"
 )
 
 // throttledOnce refuses the first Put with a 429 that asks to wait.

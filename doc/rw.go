@@ -9,7 +9,7 @@ import (
 	"maps"
 	"time"
 
-	"r2kit/storage"
+	"github.com/r2kit/r2kit/storage"
 )
 
 // snapshot is a document as read: the object's ETag ("" when there is no

@@ -42,7 +42,7 @@ import (
 	"sync"
 	"time"
 
-	"r2kit/storage"
+	"github.com/r2kit/r2kit/storage"
 )
 
 // Store reads and writes documents in a Bucket. It is safe for concurrent

@@ -9,9 +9,9 @@ import (
 	"testing"
 	"time"
 
-	"r2kit/doc"
-	"r2kit/internal/backendtest"
-	"r2kit/storage"
+	"github.com/r2kit/r2kit/doc"
+	"github.com/r2kit/r2kit/internal/backendtest"
+	"github.com/r2kit/r2kit/storage"
 )
 
 // clock is an injected clock for TTL tests.

@@ -5,9 +5,9 @@ import (
 	"context"
 	"testing"
 
-	"r2kit/resilience"
-	"r2kit/storage"
-	"r2kit/storage/memstore"
+	"github.com/r2kit/r2kit/resilience"
+	"github.com/r2kit/r2kit/storage"
+	"github.com/r2kit/r2kit/storage/memstore"
 )
 
 // The overhead per operation of each wrapper on memstore: compare the

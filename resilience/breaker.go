@@ -11,7 +11,7 @@ import (
 
 	"github.com/sony/gobreaker/v2"
 
-	"r2kit/storage"
+	"github.com/r2kit/r2kit/storage"
 )
 
 // ErrCircuitOpen: a circuit breaker refused the call without sending it,

@@ -10,10 +10,10 @@ import (
 	"testing/synctest"
 	"time"
 
-	"r2kit/resilience"
-	"r2kit/storage"
-	"r2kit/storage/faultstore"
-	"r2kit/storage/memstore"
+	"github.com/r2kit/r2kit/resilience"
+	"github.com/r2kit/r2kit/storage"
+	"github.com/r2kit/r2kit/storage/faultstore"
+	"github.com/r2kit/r2kit/storage/memstore"
 )
 
 // breakerFixture is a Breaker over a faultstore whose operations on keys

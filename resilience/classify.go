@@ -8,7 +8,7 @@ import (
 	"syscall"
 	"time"
 
-	"r2kit/storage"
+	"github.com/r2kit/r2kit/storage"
 )
 
 // Kind classifies an error for retry decisions, logs and metrics. Its

@@ -10,8 +10,8 @@ import (
 	"testing"
 	"time"
 
-	"r2kit/resilience"
-	"r2kit/storage"
+	"github.com/r2kit/r2kit/resilience"
+	"github.com/r2kit/r2kit/storage"
 )
 
 // statusError is a raw cause carrying an HTTP status, as the AWS SDK's

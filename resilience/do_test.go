@@ -9,8 +9,8 @@ import (
 	"testing/synctest"
 	"time"
 
-	"r2kit/resilience"
-	"r2kit/storage"
+	"github.com/r2kit/r2kit/resilience"
+	"github.com/r2kit/r2kit/storage"
 )
 
 var fast = resilience.Policy{MaxRetries: 5, Base: time.Millisecond, Max: 4 * time.Millisecond}

@@ -14,9 +14,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
-	"r2kit/doc"
-	"r2kit/resilience"
-	"r2kit/storage/memstore"
+	"github.com/r2kit/r2kit/doc"
+	"github.com/r2kit/r2kit/resilience"
+	"github.com/r2kit/r2kit/storage/memstore"
 )
 
 // The recommended stack, with its metrics served at /metrics.

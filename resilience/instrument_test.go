@@ -13,10 +13,10 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 	dto "github.com/prometheus/client_model/go"
 
-	"r2kit/resilience"
-	"r2kit/storage"
-	"r2kit/storage/faultstore"
-	"r2kit/storage/memstore"
+	"github.com/r2kit/r2kit/resilience"
+	"github.com/r2kit/r2kit/storage"
+	"github.com/r2kit/r2kit/storage/faultstore"
+	"github.com/r2kit/r2kit/storage/memstore"
 )
 
 // A scripted sequence of operations through the whole stack gives exact

@@ -7,7 +7,7 @@ import (
 	"io"
 	"sync"
 
-	"r2kit/storage"
+	"github.com/r2kit/r2kit/storage"
 )
 
 // Retry returns a Bucket that retries the operations of b that are safe

@@ -10,11 +10,11 @@ import (
 
 	"github.com/prometheus/client_golang/prometheus"
 
-	"r2kit/doc"
-	"r2kit/internal/backendtest"
-	"r2kit/resilience"
-	"r2kit/storage"
-	"r2kit/storage/faultstore"
+	"github.com/r2kit/r2kit/doc"
+	"github.com/r2kit/r2kit/internal/backendtest"
+	"github.com/r2kit/r2kit/resilience"
+	"github.com/r2kit/r2kit/storage"
+	"github.com/r2kit/r2kit/storage/faultstore"
 )
 
 type counter struct{ N int }

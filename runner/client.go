@@ -13,7 +13,7 @@ import (
 	"strings"
 	"time"
 
-	"r2kit/resilience"
+	"github.com/r2kit/r2kit/resilience"
 )
 
 // Client calls an OpenAI-compatible chat-completions endpoint (OpenAI,

@@ -8,9 +8,9 @@ import (
 	"testing"
 	"time"
 
-	"r2kit/internal/fakemodel"
-	"r2kit/resilience"
-	"r2kit/runner"
+	"github.com/r2kit/r2kit/internal/fakemodel"
+	"github.com/r2kit/r2kit/resilience"
+	"github.com/r2kit/r2kit/runner"
 )
 
 func str(s string) *string { return &s }

@@ -15,11 +15,11 @@ import (
 	"github.com/openai/openai-go/v3/option"
 	"github.com/openai/openai-go/v3/shared"
 
-	"r2kit/api"
-	"r2kit/internal/backendtest"
-	"r2kit/internal/fakemodel"
-	"r2kit/runner"
-	"r2kit/storage"
+	"github.com/r2kit/r2kit/api"
+	"github.com/r2kit/r2kit/internal/backendtest"
+	"github.com/r2kit/r2kit/internal/fakemodel"
+	"github.com/r2kit/r2kit/runner"
+	"github.com/r2kit/r2kit/storage"
 )
 
 // executorRef hands the API the worker made after it (the worker needs

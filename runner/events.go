@@ -3,7 +3,7 @@ package runner
 import (
 	"context"
 
-	"r2kit/assistants"
+	"github.com/r2kit/r2kit/assistants"
 )
 
 // Stream event names of the Assistants API v2.

@@ -5,9 +5,9 @@ import (
 	"errors"
 	"strings"
 
-	"r2kit/assistants"
-	"r2kit/doc"
-	"r2kit/storage"
+	"github.com/r2kit/r2kit/assistants"
+	"github.com/r2kit/r2kit/doc"
+	"github.com/r2kit/r2kit/storage"
 )
 
 // execution is one turn of a run by the worker holding its lease: the

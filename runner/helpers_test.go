@@ -10,11 +10,11 @@ import (
 
 	"go.uber.org/goleak"
 
-	"r2kit/assistants"
-	"r2kit/internal/fakemodel"
-	"r2kit/resilience"
-	"r2kit/runner"
-	"r2kit/storage"
+	"github.com/r2kit/r2kit/assistants"
+	"github.com/r2kit/r2kit/internal/fakemodel"
+	"github.com/r2kit/r2kit/resilience"
+	"github.com/r2kit/r2kit/runner"
+	"github.com/r2kit/r2kit/storage"
 )
 
 func TestMain(m *testing.M) {

@@ -5,8 +5,8 @@ import (
 	"errors"
 	"time"
 
-	"r2kit/assistants"
-	"r2kit/storage"
+	"github.com/r2kit/r2kit/assistants"
+	"github.com/r2kit/r2kit/storage"
 )
 
 // Leases.

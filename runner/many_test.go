@@ -7,11 +7,11 @@ import (
 	"testing"
 	"time"
 
-	"r2kit/assistants"
-	"r2kit/internal/backendtest"
-	"r2kit/internal/fakemodel"
-	"r2kit/runner"
-	"r2kit/storage"
+	"github.com/r2kit/r2kit/assistants"
+	"github.com/r2kit/r2kit/internal/backendtest"
+	"github.com/r2kit/r2kit/internal/fakemodel"
+	"github.com/r2kit/r2kit/runner"
+	"github.com/r2kit/r2kit/storage"
 )
 
 // TestManyWorkers: three workers, each with its own Store on one

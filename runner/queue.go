@@ -9,9 +9,9 @@ import (
 	"strings"
 	"time"
 
-	"r2kit/assistants"
-	"r2kit/doc"
-	"r2kit/storage"
+	"github.com/r2kit/r2kit/assistants"
+	"github.com/r2kit/r2kit/doc"
+	"github.com/r2kit/r2kit/storage"
 )
 
 // The queue.

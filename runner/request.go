@@ -6,7 +6,7 @@ import (
 	"fmt"
 	"strings"
 
-	"r2kit/assistants"
+	"github.com/r2kit/r2kit/assistants"
 )
 
 // UnsupportedError is a run that asks for something r2kit cannot do

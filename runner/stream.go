@@ -4,7 +4,7 @@ import (
 	"context"
 	"time"
 
-	"r2kit/assistants"
+	"github.com/r2kit/r2kit/assistants"
 )
 
 // Stream executes run threadID/runID in the caller's goroutine and

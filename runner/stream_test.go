@@ -8,11 +8,11 @@ import (
 	"testing"
 	"time"
 
-	"r2kit/assistants"
-	"r2kit/internal/backendtest"
-	"r2kit/internal/fakemodel"
-	"r2kit/runner"
-	"r2kit/storage"
+	"github.com/r2kit/r2kit/assistants"
+	"github.com/r2kit/r2kit/internal/backendtest"
+	"github.com/r2kit/r2kit/internal/fakemodel"
+	"github.com/r2kit/r2kit/runner"
+	"github.com/r2kit/r2kit/storage"
 )
 
 // recorder collects stream events as the API handler would write them.

@@ -6,8 +6,8 @@ import (
 	"fmt"
 	"slices"
 
-	"r2kit/assistants"
-	"r2kit/storage"
+	"github.com/r2kit/r2kit/assistants"
+	"github.com/r2kit/r2kit/storage"
 )
 
 // Function tools.

@@ -12,7 +12,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"r2kit/assistants"
+	"github.com/r2kit/r2kit/assistants"
 )
 
 // RunExecutor is the seam between the HTTP API and run execution. It is

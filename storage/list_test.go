@@ -7,8 +7,8 @@ import (
 	"strings"
 	"testing"
 
-	"r2kit/storage"
-	"r2kit/storage/memstore"
+	"github.com/r2kit/r2kit/storage"
+	"github.com/r2kit/r2kit/storage/memstore"
 )
 
 // sliceScan is a storage.Scan over sorted keys.

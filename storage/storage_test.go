@@ -9,8 +9,8 @@ import (
 	"strings"
 	"testing"
 
-	"r2kit/storage"
-	"r2kit/storage/memstore"
+	"github.com/r2kit/r2kit/storage"
+	"github.com/r2kit/r2kit/storage/memstore"
 )
 
 func TestErrorFormat(t *testing.T) {

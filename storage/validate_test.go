@@ -6,7 +6,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
-	"r2kit/storage"
+	"github.com/r2kit/r2kit/storage"
 )
 
 func TestValidateKey(t *testing.T) {

@@ -11,8 +11,8 @@ import (
 
 	"go.uber.org/goleak"
 
-	"r2kit/internal/cli"
-	"r2kit/internal/servetest"
+	"github.com/r2kit/r2kit/internal/cli"
+	"github.com/r2kit/r2kit/internal/servetest"
 )
 
 func TestMain(m *testing.M) {

@@ -11,12 +11,12 @@ import (
 	"os/signal"
 	"syscall"
 
-	"r2kit/internal/cli"
+	"github.com/r2kit/r2kit/internal/cli"
 
 	// The storage backends, registered with storage.Open by URL scheme.
-	_ "r2kit/storage/filestore"
-	_ "r2kit/storage/memstore"
-	_ "r2kit/storage/s3store"
+	_ "github.com/r2kit/r2kit/storage/filestore"
+	_ "github.com/r2kit/r2kit/storage/memstore"
+	_ "github.com/r2kit/r2kit/storage/s3store"
 )
 
 func main() {

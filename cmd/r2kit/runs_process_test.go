@@ -17,9 +17,9 @@ import (
 	"github.com/openai/openai-go/v3/option"
 	"github.com/openai/openai-go/v3/shared"
 
-	"r2kit/internal/backendtest"
-	"r2kit/internal/fakemodel"
-	"r2kit/internal/servetest"
+	"github.com/r2kit/r2kit/internal/backendtest"
+	"github.com/r2kit/r2kit/internal/fakemodel"
+	"github.com/r2kit/r2kit/internal/servetest"
 )
 
 // TestServeProcessesShareRuns: three r2kit serve processes on one real

@@ -17,7 +17,7 @@ import (
 	"testing"
 	"time"
 
-	"r2kit/internal/servetest"
+	"github.com/r2kit/r2kit/internal/servetest"
 )
 
 // client makes requests without keeping connections alive, so that no

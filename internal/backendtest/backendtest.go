@@ -7,9 +7,9 @@ package backendtest
 import (
 	"testing"
 
-	"r2kit/storage"
-	"r2kit/storage/filestore"
-	"r2kit/storage/memstore"
+	"github.com/r2kit/r2kit/storage"
+	"github.com/r2kit/r2kit/storage/filestore"
+	"github.com/r2kit/r2kit/storage/memstore"
 )
 
 // ForEach runs fn in one subtest per available backend, each named after

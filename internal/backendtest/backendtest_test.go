@@ -8,8 +8,8 @@ import (
 	"sync"
 	"testing"
 
-	"r2kit/internal/backendtest"
-	"r2kit/storage"
+	"github.com/r2kit/r2kit/internal/backendtest"
+	"github.com/r2kit/r2kit/storage"
 )
 
 // TestForEach: every backend gets a subtest, and each newBucket call

@@ -12,7 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
-	"r2kit/storage/s3store"
+	"github.com/r2kit/r2kit/storage/s3store"
 )
 
 // Environment variables naming the S3-compatible test servers, as

@@ -10,7 +10,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"r2kit/storage"
+	"github.com/r2kit/r2kit/storage"
 )
 
 // withBucket opens the bucket, runs f and closes the bucket.

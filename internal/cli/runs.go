@@ -8,9 +8,9 @@ import (
 
 	"github.com/spf13/pflag"
 
-	"r2kit/api"
-	"r2kit/assistants"
-	"r2kit/runner"
+	"github.com/r2kit/r2kit/api"
+	"github.com/r2kit/r2kit/assistants"
+	"github.com/r2kit/r2kit/runner"
 )
 
 // runOptions are the flags of serve that configure run execution.

@@ -15,10 +15,10 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"r2kit/api"
-	"r2kit/assistants"
-	"r2kit/resilience"
-	"r2kit/storage"
+	"github.com/r2kit/r2kit/api"
+	"github.com/r2kit/r2kit/assistants"
+	"github.com/r2kit/r2kit/resilience"
+	"github.com/r2kit/r2kit/storage"
 )
 
 const serveLong = `Serve the OpenAI Assistants API v2 (under /v1) over the bucket, with

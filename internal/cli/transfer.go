@@ -12,7 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"r2kit/storage"
+	"github.com/r2kit/r2kit/storage"
 )
 
 func (a *app) getCommand() *cobra.Command {

@@ -40,13 +40,13 @@ func (b *LockedBuffer) String() string {
 // once it listens; its first group is the base URL, http://ADDR.
 var Listening = regexp.MustCompile(`r2kit: listening on (http://\S+)`)
 
-// Build builds the r2kit command (r2kit/cmd/r2kit) into t.TempDir() and
+// Build builds the r2kit command (github.com/r2kit/r2kit/cmd/r2kit) into t.TempDir() and
 // returns the path of the binary; a build failure fails the test. The
 // binary is built with the race detector when the test binary is.
 func Build(t testing.TB) string {
 	t.Helper()
 	bin := filepath.Join(t.TempDir(), "r2kit")
-	cmd := exec.Command("go", append(append([]string{"build"}, buildFlags...), "-o", bin, "r2kit/cmd/r2kit")...)
+	cmd := exec.Command("go", append(append([]string{"build"}, buildFlags...), "-o", bin, "github.com/r2kit/r2kit/cmd/r2kit")...)
 	if out, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}

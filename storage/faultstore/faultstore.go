@@ -20,7 +20,7 @@ import (
 	"sync"
 	"time"
 
-	"r2kit/storage"
+	"github.com/r2kit/r2kit/storage"
 )
 
 // Kind is a kind of fault.

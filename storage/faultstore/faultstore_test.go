@@ -8,10 +8,10 @@ import (
 	"testing"
 	"time"
 
-	"r2kit/storage"
-	"r2kit/storage/faultstore"
-	"r2kit/storage/memstore"
-	"r2kit/storage/storagetest"
+	"github.com/r2kit/r2kit/storage"
+	"github.com/r2kit/r2kit/storage/faultstore"
+	"github.com/r2kit/r2kit/storage/memstore"
+	"github.com/r2kit/r2kit/storage/storagetest"
 )
 
 // With no rules the wrapper is transparent: it passes the conformance

@@ -8,7 +8,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"r2kit/storage"
+	"github.com/r2kit/r2kit/storage"
 )
 
 // Delete implements storage.Bucket. It removes the object's file under

@@ -12,8 +12,8 @@ import (
 	"path/filepath"
 	"strings"
 
-	"r2kit/storage"
-	"r2kit/storage/filestore"
+	"github.com/r2kit/r2kit/storage"
+	"github.com/r2kit/r2kit/storage/filestore"
 )
 
 func Example() {

@@ -8,7 +8,7 @@ import (
 	"io"
 	"runtime"
 
-	"r2kit/storage"
+	"github.com/r2kit/r2kit/storage"
 )
 
 var _ storage.Bucket = (*Bucket)(nil)

@@ -7,7 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 
-	"r2kit/storage"
+	"github.com/r2kit/r2kit/storage"
 )
 
 // reservedDir is the directory under the root where filestore keeps its

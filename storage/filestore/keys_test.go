@@ -10,8 +10,8 @@ import (
 	"strings"
 	"testing"
 
-	"r2kit/storage"
-	"r2kit/storage/filestore"
+	"github.com/r2kit/r2kit/storage"
+	"github.com/r2kit/r2kit/storage/filestore"
 )
 
 // TestRejectedKeys: keys that cannot be a path strictly inside the root,

@@ -18,8 +18,8 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"r2kit/storage"
-	"r2kit/storage/filestore"
+	"github.com/r2kit/r2kit/storage"
+	"github.com/r2kit/r2kit/storage/filestore"
 )
 
 // TestReopen: objects, with their content type, metadata, ETag and

@@ -15,7 +15,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"r2kit/storage"
+	"github.com/r2kit/r2kit/storage"
 )
 
 // List implements storage.Bucket by walking the directory tree in key

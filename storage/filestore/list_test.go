@@ -8,8 +8,8 @@ import (
 	"strings"
 	"testing"
 
-	"r2kit/storage"
-	"r2kit/storage/filestore"
+	"github.com/r2kit/r2kit/storage"
+	"github.com/r2kit/r2kit/storage/filestore"
 )
 
 // TestListModel: listings of a tree of random keys, whose names sort

@@ -15,8 +15,8 @@ import (
 	"sync"
 	"testing"
 
-	"r2kit/storage"
-	"r2kit/storage/filestore"
+	"github.com/r2kit/r2kit/storage"
+	"github.com/r2kit/r2kit/storage/filestore"
 )
 
 // The helper-process protocol of TestCrossProcess: the test binary runs

@@ -13,7 +13,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"r2kit/storage"
+	"github.com/r2kit/r2kit/storage"
 )
 
 // maxAttempts bounds the retries of a rename or directory creation that

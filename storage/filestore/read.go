@@ -15,7 +15,7 @@ import (
 
 	"golang.org/x/sys/unix"
 
-	"r2kit/storage"
+	"github.com/r2kit/r2kit/storage"
 )
 
 // headSize is how much of an object file one read fetches: the header,

@@ -6,7 +6,7 @@ import (
 	"net/url"
 	"strconv"
 
-	"r2kit/storage"
+	"github.com/r2kit/r2kit/storage"
 )
 
 func init() {

@@ -7,7 +7,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	"r2kit/storage"
+	"github.com/r2kit/r2kit/storage"
 )
 
 // TestOpenURL: storage.Open opens file:// URLs and plain paths with

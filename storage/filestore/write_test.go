@@ -11,7 +11,7 @@ import (
 	"testing"
 	"testing/iotest"
 
-	"r2kit/storage"
+	"github.com/r2kit/r2kit/storage"
 )
 
 // TestTornWrite: a Put whose body fails halfway leaves the old object,

@@ -7,8 +7,8 @@ import (
 	"io"
 	"strings"
 
-	"r2kit/storage"
-	"r2kit/storage/memstore"
+	"github.com/r2kit/r2kit/storage"
+	"github.com/r2kit/r2kit/storage/memstore"
 )
 
 // A create-only write, a compare-and-swap update and a read.

@@ -6,7 +6,7 @@ import (
 	"slices"
 	"strings"
 
-	"r2kit/storage"
+	"github.com/r2kit/r2kit/storage"
 )
 
 // List implements storage.Bucket with storage.Paginate over the sorted

@@ -14,7 +14,7 @@ import (
 	"sync"
 	"time"
 
-	"r2kit/storage"
+	"github.com/r2kit/r2kit/storage"
 )
 
 func init() {

@@ -11,9 +11,9 @@ import (
 
 	"go.uber.org/goleak"
 
-	"r2kit/storage"
-	"r2kit/storage/memstore"
-	"r2kit/storage/storagetest"
+	"github.com/r2kit/r2kit/storage"
+	"github.com/r2kit/r2kit/storage/memstore"
+	"github.com/r2kit/r2kit/storage/storagetest"
 )
 
 func TestMain(m *testing.M) {

@@ -7,9 +7,9 @@ import (
 	"strings"
 	"testing"
 
-	"r2kit/storage"
-	"r2kit/storage/memstore"
-	"r2kit/storage/storagetest"
+	"github.com/r2kit/r2kit/storage"
+	"github.com/r2kit/r2kit/storage/memstore"
+	"github.com/r2kit/r2kit/storage/storagetest"
 )
 
 // prefixed is a minimal Bucket wrapper that keeps its keys under a

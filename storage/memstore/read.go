@@ -5,7 +5,7 @@ import (
 	"context"
 	"io"
 
-	"r2kit/storage"
+	"github.com/r2kit/r2kit/storage"
 )
 
 // Stat implements storage.Bucket.

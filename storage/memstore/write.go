@@ -7,7 +7,7 @@ import (
 	"io"
 	"slices"
 
-	"r2kit/storage"
+	"github.com/r2kit/r2kit/storage"
 )
 
 // Put implements storage.Bucket. It reads the whole body before taking

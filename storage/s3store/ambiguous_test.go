@@ -10,8 +10,8 @@ import (
 	"strings"
 	"testing"
 
-	"r2kit/storage"
-	"r2kit/storage/s3store"
+	"github.com/r2kit/r2kit/storage"
+	"github.com/r2kit/r2kit/storage/s3store"
 )
 
 // checkAmbiguous checks that err reports an unknown outcome and nothing

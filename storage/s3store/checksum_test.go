@@ -11,8 +11,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
-	"r2kit/internal/backendtest"
-	"r2kit/storage/s3store"
+	"github.com/r2kit/r2kit/internal/backendtest"
+	"github.com/r2kit/r2kit/storage/s3store"
 )
 
 // TestUploadChecksums: uploads reach the server as plain signed payloads

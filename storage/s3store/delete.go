@@ -8,7 +8,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
-	"r2kit/storage"
+	"github.com/r2kit/r2kit/storage"
 )
 
 // deleteAttempts bounds how often an unconditional Delete reads the ETag

@@ -5,8 +5,8 @@ import (
 	"net/http"
 	"testing"
 
-	"r2kit/storage"
-	"r2kit/storage/s3store"
+	"github.com/r2kit/r2kit/storage"
+	"github.com/r2kit/r2kit/storage/s3store"
 )
 
 // TestR2DeleteEmulated: for R2, which documents no If-Match on

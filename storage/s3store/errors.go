@@ -15,7 +15,7 @@ import (
 	"github.com/aws/smithy-go"
 	smithyhttp "github.com/aws/smithy-go/transport/http"
 
-	"r2kit/storage"
+	"github.com/r2kit/r2kit/storage"
 )
 
 // call says how the failure of one SDK call is classified.

@@ -11,7 +11,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
-	"r2kit/storage"
+	"github.com/r2kit/r2kit/storage"
 )
 
 // Get opens the object at key with GetObject, sending opts.Range as a

@@ -10,9 +10,9 @@ import (
 	"github.com/johannesboyne/gofakes3"
 	"github.com/johannesboyne/gofakes3/backend/s3mem"
 
-	"r2kit/internal/backendtest"
-	"r2kit/storage"
-	"r2kit/storage/s3store"
+	"github.com/r2kit/r2kit/internal/backendtest"
+	"github.com/r2kit/r2kit/storage"
+	"github.com/r2kit/r2kit/storage/s3store"
 )
 
 // fakeS3Bucket returns a Bucket on gofakes3, an S3 server in this process.

@@ -9,7 +9,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 
-	"r2kit/storage"
+	"github.com/r2kit/r2kit/storage"
 )
 
 var _ storage.Lifecycler = (*Bucket)(nil)

@@ -14,8 +14,8 @@ import (
 	"github.com/aws/aws-sdk-go-v2/credentials"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
-	"r2kit/storage"
-	"r2kit/storage/s3store"
+	"github.com/r2kit/r2kit/storage"
+	"github.com/r2kit/r2kit/storage/s3store"
 )
 
 // TestSetLifecycle checks the lifecycle configuration sent to the

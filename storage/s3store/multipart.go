@@ -15,7 +15,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 	"github.com/aws/aws-sdk-go-v2/service/s3/types"
 
-	"r2kit/storage"
+	"github.com/r2kit/r2kit/storage"
 )
 
 // abortTimeout bounds the AbortMultipartUpload sent after a failure,

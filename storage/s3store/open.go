@@ -12,7 +12,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/config"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
-	"r2kit/storage"
+	"github.com/r2kit/r2kit/storage"
 )
 
 func init() {

@@ -11,9 +11,9 @@ import (
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 
-	"r2kit/internal/backendtest"
-	"r2kit/storage"
-	"r2kit/storage/s3store"
+	"github.com/r2kit/r2kit/internal/backendtest"
+	"github.com/r2kit/r2kit/storage"
+	"github.com/r2kit/r2kit/storage/s3store"
 )
 
 // TestOpenURL: what s3:// and r2:// URLs configure, and what they refuse.

@@ -7,7 +7,7 @@ import (
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
-	"r2kit/storage"
+	"github.com/r2kit/r2kit/storage"
 )
 
 // PresignGet returns a URL that lets anyone holding it read the object at

@@ -5,10 +5,10 @@ import (
 
 	"go.uber.org/goleak"
 
-	"r2kit/internal/backendtest"
-	"r2kit/storage"
-	"r2kit/storage/s3store"
-	"r2kit/storage/storagetest"
+	"github.com/r2kit/r2kit/internal/backendtest"
+	"github.com/r2kit/r2kit/storage"
+	"github.com/r2kit/r2kit/storage/s3store"
+	"github.com/r2kit/r2kit/storage/storagetest"
 )
 
 func TestMain(m *testing.M) {

@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	"r2kit/storage"
+	"github.com/r2kit/r2kit/storage"
 )
 
 // testClose: "Operations after Close return errors", as *storage.Error

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"r2kit/storage"
+	"github.com/r2kit/r2kit/storage"
 )
 
 // testETag: the ETag Put returns is the one Stat, Get and List report; it

@@ -7,7 +7,7 @@ import (
 	"strings"
 	"testing"
 
-	"r2kit/storage"
+	"github.com/r2kit/r2kit/storage"
 )
 
 // cancellingReader yields total bytes and cancels its context once after

@@ -12,7 +12,7 @@ import (
 	"testing/iotest"
 	"time"
 
-	"r2kit/storage"
+	"github.com/r2kit/r2kit/storage"
 )
 
 // unknownSize hides the length of r from the backend (storage.BodySize

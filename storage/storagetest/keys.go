@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"r2kit/storage"
+	"github.com/r2kit/r2kit/storage"
 )
 
 // namedKey is a test key with a subtest name.

@@ -5,7 +5,7 @@ import (
 	"strings"
 	"testing"
 
-	"r2kit/storage"
+	"github.com/r2kit/r2kit/storage"
 )
 
 // listFixture holds keys whose byte order differs from the order of a

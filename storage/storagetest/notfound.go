@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	"r2kit/storage"
+	"github.com/r2kit/r2kit/storage"
 )
 
 // testNotFound: "A missing key returns an error matching ErrNotFound" for

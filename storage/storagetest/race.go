@@ -10,7 +10,7 @@ import (
 	"testing"
 	"time"
 
-	"r2kit/storage"
+	"github.com/r2kit/r2kit/storage"
 )
 
 // race runs f(i) for i in [0, n) on n goroutines released together, and

@@ -4,7 +4,7 @@ import (
 	"testing"
 	"testing/iotest"
 
-	"r2kit/storage"
+	"github.com/r2kit/r2kit/storage"
 )
 
 // testRange: Get with a Range returns the selected bytes and reports

@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"r2kit/storage"
+	"github.com/r2kit/r2kit/storage"
 )
 
 // testRoundTrip: what Put stores, Stat and Get report and read back;

@@ -32,7 +32,7 @@ package storagetest
 import (
 	"testing"
 
-	"r2kit/storage"
+	"github.com/r2kit/r2kit/storage"
 )
 
 // Harness describes a backend under test.
