@@ -13,7 +13,7 @@
 //
 // # Endpoints
 //
-// Every endpoint of the v2 reference, over an assistants.Store opened on
+// Every endpoint of the v2 reference, over an store.DB opened on
 // the instrumented bucket (Config.Store; objects are kept until deleted
 // by default):
 //

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/r2kit/r2kit/assistants"
+	"github.com/r2kit/r2kit/assistants/store"
 	"github.com/r2kit/r2kit/doc"
 	"github.com/r2kit/r2kit/resilience"
 	"github.com/r2kit/r2kit/storage"
@@ -18,11 +19,11 @@ import (
 //
 //	*Error                                  itself
 //	*http.MaxBytesError                     413 invalid_request_error, code request_too_large
-//	assistants.ErrFileTooLarge              413 invalid_request_error, code file_too_large
+//	store.ErrFileTooLarge              413 invalid_request_error, code file_too_large
 //	*assistants.FieldError                  400 invalid_request_error, param = the field
 //	doc.ErrValidation                       400 invalid_request_error, param = the field if known
 //	assistants.ErrInvalidTransition         400 invalid_request_error (a business rule: never 409)
-//	*assistants.ActiveRunError              400 "Thread thread_X already has an active run run_Y."
+//	*store.ActiveRunError              400 "Thread thread_X already has an active run run_Y."
 //	resilience.ErrCircuitOpen               503 server_error, with Retry-After
 //	storage.ErrAmbiguous                    503 server_error: the write may have been applied
 //	storage.ErrNotFound (doc.ErrExpired too) 404, with OpenAI's text when the key names an entity
@@ -81,7 +82,7 @@ func tooLarge(err error) *Error {
 	switch {
 	case errors.As(err, &mb):
 		return bodyTooLarge(mb.Limit)
-	case errors.Is(err, assistants.ErrFileTooLarge):
+	case errors.Is(err, store.ErrFileTooLarge):
 		return InvalidRequest("file", "File too large: it is larger than this server stores.").
 			withStatus(http.StatusRequestEntityTooLarge).withCode("file_too_large")
 	}
@@ -136,7 +137,7 @@ func transitionError(err error) *Error {
 // activeRun is OpenAI's answer to a run created in a thread that has an
 // active run: a 400, because a retry cannot succeed until that run ends.
 func activeRun(err error) *Error {
-	var ae *assistants.ActiveRunError
+	var ae *store.ActiveRunError
 	if errors.As(err, &ae) {
 		return InvalidRequest("", "Thread %s already has an active run %s.", ae.ThreadID, ae.RunID)
 	}
@@ -175,19 +176,19 @@ func notFound(err error) *Error {
 // msg_2.
 func entityOfKey(key string) (object, id string, ok bool) {
 	dir, _, _ := strings.Cut(key, "/")
-	id = strings.TrimSuffix(path.Base(key), assistants.JSONExt)
+	id = strings.TrimSuffix(path.Base(key), store.JSONExt)
 	switch dir + "/" {
-	case assistants.AssistantsPrefix:
+	case store.AssistantsPrefix:
 		object = assistants.ObjectAssistant
-	case assistants.ThreadsPrefix:
+	case store.ThreadsPrefix:
 		object = assistants.ObjectThread
-	case assistants.MessagesPrefix:
+	case store.MessagesPrefix:
 		object = assistants.ObjectMessage
-	case assistants.RunsPrefix:
+	case store.RunsPrefix:
 		object = assistants.ObjectRun
-	case assistants.StepsPrefix:
+	case store.StepsPrefix:
 		object = assistants.ObjectRunStep
-	case assistants.FilesPrefix, assistants.BlobsPrefix:
+	case store.FilesPrefix, store.BlobsPrefix:
 		object = assistants.ObjectFile
 	default:
 		return "", "", false

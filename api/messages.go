@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/r2kit/r2kit/assistants"
+	"github.com/r2kit/r2kit/assistants/store"
 )
 
 // metadataRequest is the body of the modify endpoints that change only
@@ -112,7 +113,7 @@ func (s *Server) listMessages(w http.ResponseWriter, r *http.Request) error {
 	if err := cursor("run_id", assistants.PrefixRun, run); err != nil {
 		return err
 	}
-	l, err := s.store.Messages.List(r.Context(), thread, assistants.MessageListParams{ListParams: p, RunID: run})
+	l, err := s.store.Messages.List(r.Context(), thread, store.MessageListParams{ListParams: p, RunID: run})
 	if err != nil {
 		return parentNotFound(err, assistants.ObjectThread, thread)
 	}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/r2kit/r2kit/api"
 	"github.com/r2kit/r2kit/assistants"
+	"github.com/r2kit/r2kit/assistants/store"
 	"github.com/r2kit/r2kit/storage/memstore"
 )
 
@@ -22,7 +23,7 @@ import (
 // tool_calls step, as a real executor does; the Stream after the
 // outputs were submitted completes the step and the run.
 type fakeExecutor struct {
-	store *assistants.Store
+	store *store.DB
 
 	mu       sync.Mutex
 	enqueued []string

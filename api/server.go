@@ -10,7 +10,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
-	"github.com/r2kit/r2kit/assistants"
+	"github.com/r2kit/r2kit/assistants/store"
 	"github.com/r2kit/r2kit/resilience"
 	"github.com/r2kit/r2kit/storage"
 )
@@ -59,10 +59,10 @@ type Config struct {
 	// 400.
 	Runs RunExecutor
 	// Store configures the entity store the server opens over Bucket
-	// (the instrumented bucket). Nil means TTL assistants.KeepUntilDeleted:
+	// (the instrumented bucket). Nil means TTL store.KeepUntilDeleted:
 	// objects are kept until they are deleted, as the hosted API did. A
 	// zero MaxFileBytes is set to MaxUploadBytes.
-	Store *assistants.StoreOptions
+	Store *store.Options
 }
 
 // Server is the r2kit HTTP API: an http.Handler serving the OpenAI
@@ -71,7 +71,7 @@ type Config struct {
 type Server struct {
 	cfg      Config
 	bucket   storage.Bucket
-	store    *assistants.Store
+	store    *store.DB
 	now      func() time.Time
 	registry *prometheus.Registry
 	storage  *resilience.Metrics
@@ -126,8 +126,8 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 
 // openStore opens the entity store of cfg over b and returns it with
 // its clock.
-func openStore(b storage.Bucket, cfg Config) (*assistants.Store, func() time.Time) {
-	opts := assistants.StoreOptions{TTL: assistants.KeepUntilDeleted}
+func openStore(b storage.Bucket, cfg Config) (*store.DB, func() time.Time) {
+	opts := store.Options{TTL: store.KeepUntilDeleted}
 	if cfg.Store != nil {
 		opts = *cfg.Store
 	}
@@ -137,15 +137,15 @@ func openStore(b storage.Bucket, cfg Config) (*assistants.Store, func() time.Tim
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	return assistants.Open(b, &opts), opts.Now
+	return store.Open(b, &opts), opts.Now
 }
 
 // Bucket returns the instrumented Bucket every endpoint uses.
 func (s *Server) Bucket() storage.Bucket { return s.bucket }
 
 // Store returns the entity store the endpoints use, over Bucket. A
-// maintenance job (assistants.Store.Repair) may use it too.
-func (s *Server) Store() *assistants.Store { return s.store }
+// maintenance job (store.DB.Repair) may use it too.
+func (s *Server) Store() *store.DB { return s.store }
 
 // Registry returns the Prometheus registry /metrics serves. More
 // collectors (a run executor's, the document layer's hooks through

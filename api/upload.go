@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/r2kit/r2kit/assistants"
+	"github.com/r2kit/r2kit/assistants/store"
 )
 
 // maxFieldBytes bounds the value of a multipart field other than the
@@ -170,7 +171,7 @@ func (s *Server) storeFilePart(ctx context.Context, up *upload, part *multipart.
 		return err
 	}
 	body := &recordingReader{r: part, left: s.cfg.MaxUploadBytes}
-	attrs, err := s.store.Files.PutBlob(ctx, f.ID, body, &assistants.BlobOptions{
+	attrs, err := s.store.Files.PutBlob(ctx, f.ID, body, &store.BlobOptions{
 		ContentType: mediaType(part.Header.Get("Content-Type")), Filename: name})
 	if err != nil {
 		switch {

@@ -7,20 +7,7 @@ import (
 	"os"
 
 	"github.com/r2kit/r2kit/assistants"
-	"github.com/r2kit/r2kit/storage"
 )
-
-func ExampleMessageKey() {
-	key, _ := assistants.MessageKey("thread_456", "msg_789")
-	fmt.Println(key)
-	_, err := assistants.MessageKey("thread_456", "msg_789/../../assistants/asst_1")
-	fmt.Println(err)
-	fmt.Println(errors.Is(err, storage.ErrInvalidKey))
-	// Output:
-	// messages/thread_456/msg_789.json
-	// invalid id "msg_789/../../assistants/asst_1": character '/' at byte 7 is not an ASCII letter, digit, '_' or '-'
-	// true
-}
 
 func ExampleParseID() {
 	fmt.Println(assistants.ParseID(assistants.PrefixThread, "thread_abc123"))

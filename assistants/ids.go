@@ -225,3 +225,18 @@ func encodeSuffix(dst []byte, ms uint64, tail [10]byte) {
 		}
 	}
 }
+
+// FirstIDAt returns the smallest id NewID(prefix) can return in the
+// millisecond of t: every id generated before t sorts below it, every id
+// generated at or after t's millisecond sorts at or above it.
+func FirstIDAt(prefix string, t time.Time) string {
+	buf := make([]byte, len(prefix)+suffixLen)
+	copy(buf, prefix)
+	ms := uint64(max(t.UnixMilli(), 0)) & (1<<48 - 1)
+	encodeSuffix(buf[len(prefix):], ms, [10]byte{})
+	return string(buf)
+}
+
+// ValidIDChars reports whether s is non-empty and every byte of it is in
+// [A-Za-z0-9_-], the alphabet of ids (whatever their prefix).
+func ValidIDChars(s string) bool { return s != "" && checkIDChars(s) == "" }

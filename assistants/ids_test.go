@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/r2kit/r2kit/internal/hostileid"
 	"github.com/r2kit/r2kit/storage"
 )
 
@@ -172,54 +173,25 @@ func TestIDTimeRejectsForeignIDs(t *testing.T) {
 	}
 }
 
-// hostileIDs are inputs that must never become ids or keys, with a
-// fragment of the reason each must give.
-var hostileIDs = []struct {
-	name, id, reason string
-	prefixOnly       bool // hostile only as a wrong prefix
-}{
-	{"parent", "../x", "character '.' at byte 0", false},
-	{"slash", "a/b", "character '/' at byte 1", false},
-	{"empty", "", "empty", false},
-	{"10 KB", "asst_" + strings.Repeat("a", 10240), "10245 bytes, longer than 64", false},
-	{"NUL", "asst_a\x00b", `control character '\x00' at byte 6`, false},
-	{"newline", "asst_abc\n", `control character '\n' at byte 8`, false},
-	{"DEL", "asst_abc\x7f", `control character '\x7f'`, false},
-	{"Cyrillic a", "asst_аbc", "non-ASCII character 'а' (U+0430) at byte 5", false},
-	{"fullwidth a", "asst_ａbc", "non-ASCII character 'ａ' (U+FF41)", false},
-	{"zero-width space", "asst_abc\u200b", "non-ASCII character", false},
-	{"invalid UTF-8", "asst_abc\xff", "invalid UTF-8 byte 0xff at byte 8", false},
-	{"traversal after id", "asst_abc/../x", "character '/' at byte 8", false},
-	{"backslash", `asst_abc\x`, `character '\\' at byte 8`, false},
-	{"dot json", "asst_abc.json", "character '.' at byte 8", false},
-	{"space", "asst_ab c", "character ' ' at byte 7", false},
-	{"percent", "asst_abc%2f", "character '%' at byte 8", false},
-	{"dotdot", "..", "character '.' at byte 0", false},
-	{"prefix only", "asst_", `nothing after the prefix "asst_"`, true},
-	{"wrong prefix", "thread_abc", `expected an id that begins with "asst_"`, true},
-	{"prefix case", "ASST_abc", `expected an id that begins with "asst_"`, true},
-	{"no prefix", "abc", `expected an id that begins with "asst_"`, true},
-}
-
 func TestParseIDRejectsHostile(t *testing.T) {
-	for _, tc := range hostileIDs {
-		t.Run(tc.name, func(t *testing.T) {
-			err := ParseID(PrefixAssistant, tc.id)
+	for _, tc := range hostileid.IDs {
+		t.Run(tc.Name, func(t *testing.T) {
+			err := ParseID(PrefixAssistant, tc.ID)
 			if err == nil {
-				t.Fatalf("ParseID(%q) = nil; want an error", tc.id)
+				t.Fatalf("ParseID(%q) = nil; want an error", tc.ID)
 			}
 			if !errors.Is(err, storage.ErrInvalidKey) {
 				t.Errorf("error %v does not match storage.ErrInvalidKey", err)
 			}
 			var ie *IDError
-			if !errors.As(err, &ie) || ie.ID != tc.id {
+			if !errors.As(err, &ie) || ie.ID != tc.ID {
 				t.Errorf("error %v is not an *IDError naming the id", err)
 			}
 			msg := err.Error()
-			if !strings.Contains(msg, tc.reason) {
-				t.Errorf("error %q does not say %q", msg, tc.reason)
+			if !strings.Contains(msg, tc.Reason) {
+				t.Errorf("error %q does not say %q", msg, tc.Reason)
 			}
-			if !strings.Contains(msg, quoteID(tc.id)) {
+			if !strings.Contains(msg, quoteID(tc.ID)) {
 				t.Errorf("error %q does not name the id", msg)
 			}
 			if len(msg) > 400 {

@@ -42,10 +42,6 @@ type Run struct {
 
 	// Extra holds members this version does not know (see Extra).
 	Extra Extra `json:"-"`
-	// Lease is the execution state of the worker running the run (see
-	// RunLease), nil if none. It is stored with the run but is not a
-	// member of the API's run object: MarshalJSON leaves it out.
-	Lease *RunLease `json:"-"`
 }
 
 // Reasons of a run's IncompleteDetails.
@@ -62,28 +58,23 @@ const DefaultRunExpiry = 600
 type runJSON Run
 
 // MarshalJSON writes the run with every member present and its Extra
-// members after them: the API's run object, without the lease.
+// members after them: the API's run object.
 func (r Run) MarshalJSON() ([]byte, error) {
 	w := runJSON(r)
 	w.Object = orDefault(w.Object, ObjectRun)
 	w.Tools = orEmpty(w.Tools)
-	return marshalObject(&w, withoutLease(r.Extra))
+	return marshalObject(&w, r.Extra)
 }
 
-// UnmarshalJSON reads a run, keeping unknown members in Extra; the
-// stored lease member goes to Lease.
+// UnmarshalJSON reads a run, keeping unknown members in Extra.
 func (r *Run) UnmarshalJSON(data []byte) error {
 	var w runJSON
 	extra, err := unmarshalObject(data, &w)
 	if err != nil {
 		return err
 	}
-	lease, extra, err := takeLease(extra)
-	if err != nil {
-		return err
-	}
 	*r = Run(w)
-	r.Extra, r.Lease = extra, lease
+	r.Extra = extra
 	return nil
 }
 

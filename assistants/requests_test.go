@@ -224,12 +224,3 @@ func TestUploadPurposes(t *testing.T) {
 		}
 	}
 }
-
-func TestActiveRunLock(t *testing.T) {
-	l := ActiveRunLock{ThreadID: "thread_1", RunID: "run_1", CreatedAt: 1}
-	if err := l.Validate(); err != nil {
-		t.Error(err)
-	}
-	l.RunID = "msg_1"
-	checkValidation(t, validationCase{v: &l, field: "run_id", reason: `begins with "run_"`})
-}

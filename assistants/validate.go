@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/url"
+	"regexp"
 	"slices"
 	"strings"
 	"unicode/utf8"
@@ -371,3 +372,32 @@ func checkFilename(path, name string) error {
 
 // shorten quotes s for an error message, keeping at most 64 bytes.
 func shorten(s string) string { return quoteID(s) }
+
+// functionNameRE is the pattern of function and tool names (and of
+// json_schema response format names).
+var functionNameRE = regexp.MustCompile(`^[a-zA-Z0-9_-]{1,64}$`)
+
+// CheckToolName reports whether name can be a tool name (and so a key
+// segment): [a-zA-Z0-9_-]{1,64}. The error is an *IDError matching
+// storage.ErrInvalidKey.
+func CheckToolName(name string) error {
+	if functionNameRE.MatchString(name) {
+		return nil
+	}
+	reason := "must match ^[a-zA-Z0-9_-]{1,64}$"
+	switch {
+	case name == "":
+		reason = "empty; " + reason
+	case len(name) > 64:
+		reason = fmt.Sprintf("%d bytes; %s", len(name), reason)
+	default:
+		if r := checkIDChars(name); r != "" {
+			reason = r
+		}
+	}
+	return &IDError{What: "tool name", ID: name, Reason: reason}
+}
+
+// CheckID checks a required id field with ParseID: the error is a
+// *FieldError naming path, wrapping the *IDError.
+func CheckID(path, prefix, id string) error { return checkID(path, prefix, id) }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/r2kit/r2kit/assistants"
+	"github.com/r2kit/r2kit/assistants/store"
 	"github.com/r2kit/r2kit/internal/backendtest"
 	"github.com/r2kit/r2kit/internal/fakemodel"
 	"github.com/r2kit/r2kit/runner"
@@ -56,10 +57,10 @@ func benchTurnaround(b *testing.B, backend, mode string) {
 	}))
 	defer srv.Close()
 	bucket := backendtest.NewBucket(b, backend)
-	store := assistants.Open(bucket, nil)
+	db := store.Open(bucket, nil)
 	o := fastOptions
 	o.PollInterval = 500 * time.Millisecond // Enqueue wakes the loop: polling plays no part
-	w := runner.New(assistants.Open(bucket, nil), &runner.Client{BaseURL: srv.URL + "/v1"}, &o)
+	w := runner.New(store.Open(bucket, nil), &runner.Client{BaseURL: srv.URL + "/v1"}, &o)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
 	go func() { defer close(done); _ = w.Run(ctx) }()
@@ -69,7 +70,7 @@ func benchTurnaround(b *testing.B, backend, mode string) {
 	for b.Loop() {
 		b.StopTimer()
 		settle(b, bucket)
-		td, err := store.Threads.Create(ctx, &assistants.ThreadCreateRequest{Messages: []assistants.MessageCreateRequest{
+		td, err := db.Threads.Create(ctx, &assistants.ThreadCreateRequest{Messages: []assistants.MessageCreateRequest{
 			{Role: assistants.RoleUser, Content: assistants.TextInput("hello")}}})
 		if err != nil {
 			b.Fatal(err)
@@ -81,7 +82,7 @@ func benchTurnaround(b *testing.B, backend, mode string) {
 			ExpiresAt: assistants.Ptr(now + 600), Model: "m", Tools: []assistants.Tool{}}
 		b.StartTimer()
 		start := time.Now()
-		if _, err := store.Runs.Create(ctx, run); err != nil {
+		if _, err := db.Runs.Create(ctx, run); err != nil {
 			b.Fatal(err)
 		}
 		if mode == "stream" {
@@ -93,7 +94,7 @@ func benchTurnaround(b *testing.B, backend, mode string) {
 				b.Fatal(err)
 			}
 			for {
-				d, err := store.Runs.Get(ctx, thread, run.ID)
+				d, err := db.Runs.Get(ctx, thread, run.ID)
 				if err != nil {
 					b.Fatal(err)
 				}
@@ -117,7 +118,7 @@ func benchTurnaround(b *testing.B, backend, mode string) {
 // settle waits until no run holds a lock or a queue marker.
 func settle(b *testing.B, bucket storage.Bucket) {
 	deadline := time.Now().Add(10 * time.Second)
-	for _, prefix := range []string{assistants.ActiveRunLocksPrefix, runner.QueuePrefix} {
+	for _, prefix := range []string{store.ActiveRunLocksPrefix, store.QueueRunsPrefix} {
 		for {
 			page, err := bucket.List(context.Background(), &storage.ListOptions{Prefix: prefix, Limit: 1})
 			if err != nil {

@@ -30,7 +30,7 @@
 // # Many workers, one bucket
 //
 // A run is claimed with a conditional write of the run that stores a
-// lease in it (see lease.go and assistants.RunLease): the lease is
+// lease in it (see lease.go and store.Lease): the lease is
 // stored with the run but never served by the API. The holder renews
 // it every LeaseDuration/3; every write of its results is conditional
 // on still holding it, so a worker that lost its lease writes nothing

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/r2kit/r2kit/assistants"
+	"github.com/r2kit/r2kit/assistants/store"
 	"github.com/r2kit/r2kit/doc"
 	"github.com/r2kit/r2kit/storage"
 )
@@ -17,7 +18,7 @@ type execution struct {
 	w          *Worker
 	thread, id string
 	run        *assistants.Run     // as last read or written
-	lease      assistants.RunLease // the claim's lease
+	lease      store.Lease         // the claim's lease
 	takeover   bool                // the turn was started by a worker that died
 	ev         *events             // nil for background execution
 	prior      assistants.Usage    // usage of the run's earlier steps
@@ -29,7 +30,7 @@ type execution struct {
 }
 
 func (w *Worker) newExecution(c *claim, ev *events) *execution {
-	return &execution{w: w, thread: c.thread, id: c.id, run: c.run, lease: *c.run.Lease, takeover: c.takeover, ev: ev}
+	return &execution{w: w, thread: c.thread, id: c.id, run: c.run, lease: c.lease, takeover: c.takeover, ev: ev}
 }
 
 // execute runs the turn to its outcome. It returns early, writing

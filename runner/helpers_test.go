@@ -11,6 +11,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/r2kit/r2kit/assistants"
+	"github.com/r2kit/r2kit/assistants/store"
 	"github.com/r2kit/r2kit/internal/fakemodel"
 	"github.com/r2kit/r2kit/resilience"
 	"github.com/r2kit/r2kit/runner"
@@ -39,7 +40,7 @@ var fastOptions = runner.Options{
 type env struct {
 	t      *testing.T
 	bucket storage.Bucket
-	store  *assistants.Store
+	store  *store.DB
 	fm     *fakemodel.Server
 	url    string
 }
@@ -48,7 +49,7 @@ func newEnv(t *testing.T, bucket storage.Bucket, fm *fakemodel.Server) *env {
 	t.Helper()
 	srv := httptest.NewServer(fm)
 	t.Cleanup(srv.Close)
-	return &env{t: t, bucket: bucket, store: assistants.Open(bucket, nil), fm: fm, url: srv.URL}
+	return &env{t: t, bucket: bucket, store: store.Open(bucket, nil), fm: fm, url: srv.URL}
 }
 
 // client returns a client of the fake model under base path p ("" or
@@ -62,7 +63,7 @@ func (e *env) client(p string) *runner.Client {
 func (e *env) worker(c *runner.Client, id string) *runner.Worker {
 	o := fastOptions
 	o.ID = id
-	return runner.New(assistants.Open(e.bucket, nil), c, &o)
+	return runner.New(store.Open(e.bucket, nil), c, &o)
 }
 
 // start runs w in the background until the test ends (or stop is
@@ -149,7 +150,7 @@ func (e *env) wait(thread, run string, want ...assistants.RunStatus) assistants.
 func (e *env) messages(thread string) []assistants.Message {
 	e.t.Helper()
 	var out []assistants.Message
-	p := assistants.MessageListParams{ListParams: assistants.ListParams{Limit: 100, Order: assistants.OrderAsc}}
+	p := store.MessageListParams{ListParams: assistants.ListParams{Limit: 100, Order: assistants.OrderAsc}}
 	for {
 		page, err := e.store.Messages.List(context.Background(), thread, p)
 		if err != nil {

@@ -6,13 +6,14 @@ import (
 	"time"
 
 	"github.com/r2kit/r2kit/assistants"
+	"github.com/r2kit/r2kit/assistants/store"
 	"github.com/r2kit/r2kit/storage"
 )
 
 // Leases.
 //
 // A worker executes a run only while it holds the run's lease: the
-// assistants.RunLease stored with the run (owner, expiry, a claim
+// store.Lease stored with the run (owner, expiry, a claim
 // counter, and the ids of the current turn's step and message). A claim
 // is a conditional write of the run (RunStore.Update) that finds the run
 // claimable and writes a lease naming the worker:
@@ -64,6 +65,8 @@ type claim struct {
 	// before is the run as the claim found it (nil if gone); run is the
 	// run after the claim.
 	before, run *assistants.Run
+	// lease is the run's lease after the claim.
+	lease store.Lease
 	// takeover is set when the claim took over a turn another worker
 	// had started.
 	takeover bool
@@ -75,21 +78,22 @@ func (w *Worker) expired(r *assistants.Run) bool {
 }
 
 // leaseLive reports whether l is held and not lapsed.
-func (w *Worker) leaseLive(l *assistants.RunLease) bool {
-	return l != nil && w.now().UnixMilli() < l.Until
+func (w *Worker) leaseLive(l store.Lease) bool {
+	return l.Held() && w.now().UnixMilli() < l.Until
 }
 
 // claim tries to take the lease of run threadID/runID (see Leases).
 func (w *Worker) claim(ctx context.Context, thread, id string) (*claim, error) {
 	c := &claim{thread: thread, id: id}
-	d, err := w.store.Runs.Update(ctx, thread, id, func(r *assistants.Run) error {
+	var found store.Lease
+	d, lease, err := w.store.Runs.UpdateLeased(ctx, thread, id, func(r *assistants.Run, l *store.Lease) error {
 		before := *r
-		c.before, c.takeover = &before, false
-		return w.claimRun(r, c)
+		c.before, c.takeover, found = &before, false, *l
+		return w.claimRun(r, l, c)
 	})
 	switch {
 	case err == nil:
-		c.outcome, c.run = claimed, &d.Value
+		c.outcome, c.run, c.lease = claimed, &d.Value, lease
 		if d.Value.Status.IsTerminal() {
 			c.outcome = claimEnded
 		}
@@ -106,16 +110,16 @@ func (w *Worker) claim(ctx context.Context, thread, id string) (*claim, error) {
 	default:
 		return nil, err
 	}
-	c.run = c.before
+	c.run, c.lease = c.before, found
 	return c, nil
 }
 
 // claimRun is the claim's change of r: the lease taken, or the run ended
 // (expired, or cancelled with nobody executing it), or an error saying
 // why the run is not claimable.
-func (w *Worker) claimRun(r *assistants.Run, c *claim) error {
+func (w *Worker) claimRun(r *assistants.Run, l *store.Lease, c *claim) error {
 	now := w.now()
-	prev := r.Lease
+	prev := *l
 	switch {
 	case r.Status.IsTerminal():
 		return errEnded
@@ -127,11 +131,9 @@ func (w *Worker) claimRun(r *assistants.Run, c *claim) error {
 	if w.expired(r) {
 		return r.Transition(assistants.RunExpired, now.Unix())
 	}
-	lease := assistants.RunLease{Owner: w.opts.ID, Until: now.Add(w.opts.LeaseDuration).UnixMilli()}
-	if prev != nil {
-		lease.Claims, lease.Turn = prev.Claims, prev.Turn
-		lease.StepID, lease.MessageID = prev.StepID, prev.MessageID
-	}
+	lease := store.Lease{Owner: w.opts.ID, Until: now.Add(w.opts.LeaseDuration).UnixMilli()}
+	lease.Claims, lease.Turn = prev.Claims, prev.Turn
+	lease.StepID, lease.MessageID = prev.StepID, prev.MessageID
 	lease.Claims++
 	switch r.Status {
 	case assistants.RunQueued:
@@ -152,7 +154,7 @@ func (w *Worker) claimRun(r *assistants.Run, c *claim) error {
 			lease.MessageID = assistants.NewID(assistants.PrefixMessage)
 		}
 	}
-	r.Lease = &lease
+	*l = lease
 	return nil
 }
 
@@ -160,53 +162,59 @@ func (w *Worker) claimRun(r *assistants.Run, c *claim) error {
 // conditional on the lease (errLeaseLost otherwise). It returns the run
 // as written.
 func (x *execution) update(ctx context.Context, fn func(r *assistants.Run) error) (*assistants.Run, error) {
-	d, err := x.w.store.Runs.Update(ctx, x.thread, x.id, func(r *assistants.Run) error {
-		if !x.holds(r) {
+	r, _, err := x.updateLeased(ctx, func(r *assistants.Run, _ *store.Lease) error { return fn(r) })
+	return r, err
+}
+
+// updateLeased is update with the lease: fn may change it too.
+func (x *execution) updateLeased(ctx context.Context, fn func(r *assistants.Run, l *store.Lease) error) (*assistants.Run, store.Lease, error) {
+	d, l, err := x.w.store.Runs.UpdateLeased(ctx, x.thread, x.id, func(r *assistants.Run, l *store.Lease) error {
+		if !x.holds(*l) {
 			return errLeaseLost
 		}
-		return fn(r)
+		return fn(r, l)
 	})
 	if err != nil {
-		return nil, err
+		return nil, store.Lease{}, err
 	}
 	x.run = &d.Value
-	return x.run, nil
+	return x.run, l, nil
 }
 
-// holds reports whether r's lease is x's.
-func (x *execution) holds(r *assistants.Run) bool {
-	l := r.Lease
-	return l != nil && l.Owner == x.lease.Owner && l.Claims == x.lease.Claims
+// holds reports whether l is x's lease.
+func (x *execution) holds(l store.Lease) bool {
+	return l.Held() && l.Owner == x.lease.Owner && l.Claims == x.lease.Claims
 }
 
-// renew extends the lease and returns the run as stored.
-func (x *execution) renew(ctx context.Context) (*assistants.Run, error) {
+// renew extends the lease and returns the run and lease as stored.
+func (x *execution) renew(ctx context.Context) (*assistants.Run, store.Lease, error) {
 	until := x.w.now().Add(x.w.opts.LeaseDuration).UnixMilli()
-	r, err := x.update(ctx, func(r *assistants.Run) error {
-		r.Lease.Until = until
+	r, l, err := x.updateLeased(ctx, func(_ *assistants.Run, l *store.Lease) error {
+		l.Until = until
 		return nil
 	})
 	if err == nil {
 		x.lease.Until = until
 	}
-	return r, err
+	return r, l, err
 }
 
 // checkpoint renews the lease and reports whether the run may go on:
 // errCancelled if a cancellation was asked for, errExpired past its
 // expires_at, errLeaseLost if the lease is gone.
 func (x *execution) checkpoint(ctx context.Context) error {
-	r, err := x.renew(ctx)
+	r, l, err := x.renew(ctx)
 	if err != nil {
 		return err
 	}
-	return x.verdict(r)
+	return x.verdict(r, l)
 }
 
-// verdict says whether the run r (read or written by x) may go on.
-func (x *execution) verdict(r *assistants.Run) error {
+// verdict says whether the run r with lease l (read or written by x)
+// may go on.
+func (x *execution) verdict(r *assistants.Run, l store.Lease) error {
 	switch {
-	case !x.holds(r):
+	case !x.holds(l):
 		return errLeaseLost
 	case r.Status == assistants.RunCancelling:
 		return errCancelled
@@ -235,16 +243,17 @@ func (x *execution) watch(ctx context.Context, stop context.CancelCauseFunc) {
 		}
 		var (
 			r   *assistants.Run
+			l   store.Lease
 			err error
 		)
 		if x.w.now().Sub(lastRenew) >= o.LeaseDuration/3 {
-			if r, err = x.renew(ctx); err == nil {
+			if r, l, err = x.renew(ctx); err == nil {
 				lastRenew = x.w.now()
 			}
 		} else {
-			rd, gerr := x.w.store.Runs.Get(ctx, x.thread, x.id)
+			rd, gl, gerr := x.w.store.Runs.GetLeased(ctx, x.thread, x.id)
 			if err = gerr; err == nil {
-				r = &rd.Value
+				r, l = &rd.Value, gl
 			}
 		}
 		switch {
@@ -258,7 +267,7 @@ func (x *execution) watch(ctx context.Context, stop context.CancelCauseFunc) {
 			}
 			continue
 		}
-		if v := x.verdict(r); v != nil {
+		if v := x.verdict(r, l); v != nil {
 			stop(v)
 			return
 		}

@@ -67,7 +67,11 @@ func TestManyWorkers(t *testing.T) {
 				t.Errorf("run %s ended %s (%+v)", j.run, r.Status, r.LastError)
 				continue
 			}
-			owner[r.ID] = r.Lease.Owner
+			_, l, err := e.store.Runs.GetLeased(t.Context(), j.thread, j.run)
+			if err != nil {
+				t.Fatal(err)
+			}
+			owner[r.ID] = l.Owner
 			if rs := replies(e.messages(j.thread), j.run); len(rs) != 1 {
 				t.Errorf("run %s has %d replies", j.run, len(rs))
 			}

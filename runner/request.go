@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/r2kit/r2kit/assistants"
+	"github.com/r2kit/r2kit/assistants/store"
 )
 
 // UnsupportedError is a run that asks for something r2kit cannot do
@@ -111,7 +112,7 @@ func responseFormat(f assistants.ResponseFormat) (json.RawMessage, bool) {
 // messages.
 func (x *execution) threadMessages(ctx context.Context) ([]ChatMessage, error) {
 	var out []ChatMessage
-	p := assistants.MessageListParams{ListParams: assistants.ListParams{Limit: assistants.MaxListLimit, Order: assistants.OrderAsc}}
+	p := store.MessageListParams{ListParams: assistants.ListParams{Limit: assistants.MaxListLimit, Order: assistants.OrderAsc}}
 	for {
 		page, err := x.w.store.Messages.List(ctx, x.thread, p)
 		if err != nil {

@@ -2,9 +2,10 @@ package runner
 
 import (
 	"context"
-	"time"
 
 	"github.com/r2kit/r2kit/assistants"
+	"github.com/r2kit/r2kit/assistants/store"
+	"github.com/r2kit/r2kit/resilience"
 )
 
 // Stream executes run threadID/runID in the caller's goroutine and
@@ -69,7 +70,7 @@ func (w *Worker) Stream(ctx context.Context, threadID, runID string, emit func(e
 	for {
 		if !w.begin(runID) {
 			// Executing in this process's background loop: follow it.
-			if err := w.sleep(ctx, w.opts.CheckInterval); err != nil {
+			if err := resilience.Sleep(ctx, w.opts.CheckInterval); err != nil {
 				return nil
 			}
 			if done, err := w.follow(ctx, ev, threadID, runID, &last); done || err != nil {
@@ -87,7 +88,7 @@ func (w *Worker) Stream(ctx context.Context, threadID, runID string, emit func(e
 				ev.send(EventRunQueued, *c.before)
 			}
 			ev.run(c.run)
-			if err := w.putMarker(exec, QueuePrefix, threadID, runID); err != nil {
+			if err := w.store.Queue.Put(exec, store.Queued, threadID, runID); err != nil {
 				w.log.Warn("write queue marker", "run", runID, "err", err)
 			}
 			x := w.newExecution(c, ev)
@@ -114,7 +115,7 @@ func (w *Worker) Stream(ctx context.Context, threadID, runID string, emit func(e
 		if done, err := w.follow(ctx, ev, threadID, runID, &last); done || err != nil {
 			return err
 		}
-		if err := w.sleep(ctx, w.opts.CheckInterval); err != nil {
+		if err := resilience.Sleep(ctx, w.opts.CheckInterval); err != nil {
 			return nil
 		}
 	}
@@ -123,7 +124,7 @@ func (w *Worker) Stream(ctx context.Context, threadID, runID string, emit func(e
 // follow reads the run, emits a change of its status since *last, and
 // reports whether the stream is over (terminal or requires_action).
 func (w *Worker) follow(ctx context.Context, ev *events, thread, run string, last *assistants.RunStatus) (bool, error) {
-	d, err := w.store.Runs.Get(ctx, thread, run)
+	d, lease, err := w.store.Runs.GetLeased(ctx, thread, run)
 	if err != nil {
 		return true, err
 	}
@@ -132,28 +133,16 @@ func (w *Worker) follow(ctx context.Context, ev *events, thread, run string, las
 		return false, nil
 	}
 	*last = r.Status
-	if r.Status.IsTerminal() && r.Lease != nil && r.Lease.MessageID != "" {
-		if md, err := w.store.Messages.Get(ctx, thread, r.Lease.MessageID); err == nil {
-			x := &execution{w: w, thread: thread, id: run, run: r, lease: *r.Lease, ev: ev}
+	if r.Status.IsTerminal() && lease.MessageID != "" {
+		if md, err := w.store.Messages.Get(ctx, thread, lease.MessageID); err == nil {
+			x := &execution{w: w, thread: thread, id: run, run: r, lease: lease, ev: ev}
 			x.announceMessage(&md.Value)
 			ev.send(EventMessageCompleted, md.Value)
-			if sd, err := w.store.Steps.Get(ctx, thread, run, r.Lease.StepID); err == nil {
+			if sd, err := w.store.Steps.Get(ctx, thread, run, lease.StepID); err == nil {
 				ev.send(EventStepCompleted, sd.Value)
 			}
 		}
 	}
 	ev.run(r)
 	return r.Status.IsTerminal() || r.Status == assistants.RunRequiresAction, nil
-}
-
-// sleep waits d or until ctx is done.
-func (w *Worker) sleep(ctx context.Context, d time.Duration) error {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return ctx.Err()
-	case <-t.C:
-		return nil
-	}
 }

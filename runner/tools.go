@@ -7,6 +7,7 @@ import (
 	"slices"
 
 	"github.com/r2kit/r2kit/assistants"
+	"github.com/r2kit/r2kit/assistants/store"
 	"github.com/r2kit/r2kit/storage"
 )
 
@@ -66,13 +67,13 @@ func (x *execution) waitFor(ctx context.Context, step *assistants.RunStep) error
 	if len(calls) == 0 {
 		return x.fail(ctx, assistants.ErrorCodeServerError, "the model's tool calls name no function")
 	}
-	run, err := x.update(ctx, func(r *assistants.Run) error {
+	run, _, err := x.updateLeased(ctx, func(r *assistants.Run, l *store.Lease) error {
 		if err := r.Transition(assistants.RunRequiresAction, x.w.now().Unix()); err != nil {
 			return err
 		}
 		r.RequiredAction = &assistants.RequiredAction{Type: assistants.RequiredActionSubmitToolOutputs,
 			SubmitToolOutputs: assistants.SubmitToolOutputs{ToolCalls: calls}}
-		r.Lease.Until = 0 // released: nothing runs until the outputs arrive
+		l.Until = 0 // released: nothing runs until the outputs arrive
 		return nil
 	})
 	if err != nil {
@@ -101,7 +102,7 @@ func (x *execution) waitFor(ctx context.Context, step *assistants.RunStep) error
 // run as stored.
 func (w *Worker) SubmitToolOutputs(ctx context.Context, threadID, runID string, outputs []assistants.ToolOutput) (*assistants.Run, error) {
 	const op = "submit tool outputs"
-	d, err := w.store.Runs.Get(ctx, threadID, runID)
+	d, lease, err := w.store.Runs.GetLeased(ctx, threadID, runID)
 	if err != nil {
 		return nil, err
 	}
@@ -120,13 +121,13 @@ func (w *Worker) SubmitToolOutputs(ctx context.Context, threadID, runID string, 
 	if err := req.Match(r.RequiredAction); err != nil {
 		return nil, err
 	}
-	if r.Lease == nil || r.Lease.StepID == "" {
+	if lease.StepID == "" {
 		return nil, storage.Errorf(op, runID, storage.ErrInvalidArgument, "run %s has no tool_calls step to record outputs on", runID)
 	}
-	if err := w.recordOutputs(ctx, threadID, runID, r.Lease.StepID, outputs); err != nil {
+	if err := w.recordOutputs(ctx, threadID, runID, lease.StepID, outputs); err != nil {
 		return nil, err
 	}
-	if err := w.putMarker(ctx, QueuePrefix, threadID, runID); err != nil {
+	if err := w.store.Queue.Put(ctx, store.Queued, threadID, runID); err != nil {
 		return nil, err
 	}
 	pending := callIDs(r.RequiredAction)
@@ -140,7 +141,7 @@ func (w *Worker) SubmitToolOutputs(ctx context.Context, threadID, runID string, 
 	if err != nil {
 		return nil, err
 	}
-	if err := w.dropMarker(ctx, WaitingPrefix, runID); err != nil {
+	if err := w.store.Queue.Drop(ctx, store.Waiting, runID); err != nil {
 		w.log.Warn("delete waiting marker", "run", runID, "err", err)
 	}
 	return &d.Value, nil

@@ -12,7 +12,7 @@ import (
 	"sync/atomic"
 	"time"
 
-	"github.com/r2kit/r2kit/assistants"
+	"github.com/r2kit/r2kit/assistants/store"
 )
 
 // RunExecutor is the seam between the HTTP API and run execution. It is
@@ -74,7 +74,7 @@ type Options struct {
 // (the holder of its lease) and is never lost (see the package
 // documentation). A Worker is safe for concurrent use.
 type Worker struct {
-	store  *assistants.Store
+	store  *store.DB
 	client *Client
 	opts   Options
 	log    *slog.Logger
@@ -92,10 +92,10 @@ type Worker struct {
 	threads map[string]string    // run id -> thread id, from the markers
 }
 
-// New returns a Worker executing the runs of store with client. opts
+// New returns a Worker executing the runs of db with client. opts
 // may be nil.
-func New(store *assistants.Store, client *Client, opts *Options) *Worker {
-	w := &Worker{store: store, client: client, wake: make(chan struct{}, 1),
+func New(db *store.DB, client *Client, opts *Options) *Worker {
+	w := &Worker{store: db, client: client, wake: make(chan struct{}, 1),
 		active: map[string]bool{}, later: map[string]time.Time{}, threads: map[string]string{}}
 	if opts != nil {
 		w.opts = *opts

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/r2kit/r2kit/assistants"
+	"github.com/r2kit/r2kit/assistants/store"
 	"github.com/r2kit/r2kit/internal/backendtest"
 	"github.com/r2kit/r2kit/internal/fakemodel"
 	"github.com/r2kit/r2kit/runner"
@@ -49,10 +50,11 @@ func TestRunCompletes(t *testing.T) {
 			t.Fatalf("request has tools: %v", req.Body["tools"])
 		}
 		wire, _ := json.Marshal(got)
-		if strings.Contains(string(wire), "lease") || got.Lease == nil {
-			t.Fatalf("API form %s carries the lease, or the stored run has none (%v)", wire, got.Lease)
+		_, stored, err := e.store.Runs.GetLeased(t.Context(), thread, run.ID)
+		if strings.Contains(string(wire), "lease") || err != nil || !stored.Held() {
+			t.Fatalf("API form %s carries the lease, or the stored run has none (%v, %v)", wire, stored, err)
 		}
-		waitGone(t, e.bucket, runner.QueuePrefix+run.ID)
+		waitGone(t, e.bucket, store.QueueRunsPrefix+run.ID)
 	})
 }
 
@@ -286,8 +288,8 @@ func TestExpiry(t *testing.T) {
 			t.Fatalf("waiting past expiry: %+v", got)
 		}
 		for _, r := range []assistants.Run{r1, r2, r3} {
-			waitGone(t, e.bucket, runner.QueuePrefix+r.ID)
-			waitGone(t, e.bucket, runner.WaitingPrefix+r.ID)
+			waitGone(t, e.bucket, store.QueueRunsPrefix+r.ID)
+			waitGone(t, e.bucket, store.QueueWaitingPrefix+r.ID)
 		}
 	})
 }
@@ -334,11 +336,11 @@ func TestTakeoverFinishesWrittenReply(t *testing.T) {
 		e := newEnv(t, newBucket(t), fakemodel.New())
 		thread := e.thread("hi")
 		run := e.run(thread, nil)
-		lease := &assistants.RunLease{Owner: "dead", Until: time.Now().Add(-time.Second).UnixMilli(), Claims: 1, Turn: 1,
+		lease := store.Lease{Owner: "dead", Until: time.Now().Add(-time.Second).UnixMilli(), Claims: 1, Turn: 1,
 			StepID: assistants.NewID(assistants.PrefixStep), MessageID: assistants.NewID(assistants.PrefixMessage)}
-		if _, err := e.store.Runs.Transition(t.Context(), thread, run.ID, assistants.RunInProgress, func(r *assistants.Run) error {
-			r.Lease = lease
-			return nil
+		if _, _, err := e.store.Runs.UpdateLeased(t.Context(), thread, run.ID, func(r *assistants.Run, l *store.Lease) error {
+			*l = lease
+			return r.Transition(assistants.RunInProgress, time.Now().Unix())
 		}); err != nil {
 			t.Fatal(err)
 		}
@@ -387,7 +389,7 @@ func TestCancelWaiting(t *testing.T) {
 	if got := e.wait(thread, run.ID, assistants.RunCancelled); got.RequiredAction != nil {
 		t.Fatalf("run = %+v", got)
 	}
-	waitGone(t, e.bucket, runner.WaitingPrefix+run.ID)
+	waitGone(t, e.bucket, store.QueueWaitingPrefix+run.ID)
 	if _, ok, _ := e.store.Runs.Active(t.Context(), thread); ok {
 		t.Fatal("the cancelled run still holds the thread's active-run lock")
 	}

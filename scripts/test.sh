@@ -55,7 +55,8 @@ fuzz ./storage FuzzValidateKey
 fuzz ./storage/filestore FuzzKeyPath
 fuzz ./assistants FuzzParseID
 fuzz ./assistants FuzzUnmarshalMessage
-fuzz ./assistants FuzzMarker
+fuzz ./assistants/store FuzzMarker
+fuzz ./assistants/store FuzzThreadKeys
 fuzz ./api FuzzDecodeJSON
 fuzz ./api FuzzRequestBodies
 

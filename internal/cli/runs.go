@@ -9,7 +9,7 @@ import (
 	"github.com/spf13/pflag"
 
 	"github.com/r2kit/r2kit/api"
-	"github.com/r2kit/r2kit/assistants"
+	"github.com/r2kit/r2kit/assistants/store"
 	"github.com/r2kit/r2kit/runner"
 )
 
@@ -56,9 +56,9 @@ func (e *executorRef) Stream(ctx context.Context, thread, run string, emit func(
 // runs its loop until stop is called; stop returns once the runs it
 // executes have stopped (their leases lapse; other processes take them
 // over).
-func startWorker(log *slog.Logger, ref *executorRef, store *assistants.Store, o *runOptions) (stop func()) {
+func startWorker(log *slog.Logger, ref *executorRef, db *store.DB, o *runOptions) (stop func()) {
 	client := &runner.Client{BaseURL: o.modelBaseURL, APIKey: o.modelAPIKey}
-	ref.w = runner.New(store, client, &runner.Options{LeaseDuration: o.runLease, Logger: log})
+	ref.w = runner.New(db, client, &runner.Options{LeaseDuration: o.runLease, Logger: log})
 	if o.modelBaseURL == "" {
 		log.Warn("no model endpoint configured (--model-base-url or R2KIT_MODEL_BASE_URL): runs fail at once")
 	}

@@ -16,7 +16,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/r2kit/r2kit/api"
-	"github.com/r2kit/r2kit/assistants"
+	"github.com/r2kit/r2kit/assistants/store"
 	"github.com/r2kit/r2kit/resilience"
 	"github.com/r2kit/r2kit/storage"
 )
@@ -131,7 +131,7 @@ func (a *app) serve(ctx context.Context, o *serveOptions) (err error) {
 		MaxBodyBytes:   int64(o.maxBody),
 		MaxUploadBytes: int64(o.maxUpload),
 		Logger:         log,
-		Store:          &assistants.StoreOptions{TTL: assistants.KeepUntilDeleted},
+		Store:          &store.Options{TTL: store.KeepUntilDeleted},
 	})
 	ln, err := net.Listen("tcp", o.addr)
 	if err != nil {
@@ -153,7 +153,7 @@ func (a *app) serve(ctx context.Context, o *serveOptions) (err error) {
 
 // repairEvery runs store's Repair every interval until ctx is done or
 // stop is called; stop returns once a repair under way has ended.
-func repairEvery(ctx context.Context, log *slog.Logger, store *assistants.Store, interval time.Duration) (stop func()) {
+func repairEvery(ctx context.Context, log *slog.Logger, db *store.DB, interval time.Duration) (stop func()) {
 	ctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() {
@@ -167,7 +167,7 @@ func repairEvery(ctx context.Context, log *slog.Logger, store *assistants.Store,
 			case <-tick.C:
 			}
 			start := time.Now()
-			res, err := store.Repair(ctx, nil)
+			res, err := db.Repair(ctx, nil)
 			attrs := []any{"duration", time.Since(start).String(), "thread_deletes", res.ThreadDeletes,
 				"orphans", res.Orphans, "orphan_markers", res.OrphanMarkers, "missing_markers", res.MissingMarkers,
 				"orphan_blobs", res.OrphanBlobs, "stale_locks", res.StaleLocks}
