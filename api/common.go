@@ -7,7 +7,6 @@ import (
 	"slices"
 
 	"github.com/r2kit/r2kit/assistants"
-	"github.com/r2kit/r2kit/storage"
 )
 
 // unixNow returns the server's clock (Config.Store's Now) in Unix
@@ -17,20 +16,6 @@ func (s *Server) unixNow() int64 { return s.now().Unix() }
 // missingParam is OpenAI's 400 for a required parameter that is absent.
 func missingParam(name string) *Error {
 	return InvalidRequest(name, "Missing required parameter: '%s'.", name)
-}
-
-// parentNotFound turns a "not found" from a store call that works
-// inside a parent (a message create or listing inside a thread, a step
-// listing inside a run) into the parent's 404: the store reports the
-// key it was writing or listing, which does not name the parent.
-// Other errors are returned as they are.
-func parentNotFound(err error, object, id string) error {
-	if errors.Is(err, storage.ErrNotFound) {
-		e := NotFound(object, id)
-		e.Err = err
-		return e
-	}
-	return err
 }
 
 // reasoningEfforts are the values of reasoning_effort.

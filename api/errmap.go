@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"net/http"
-	"path"
 	"strings"
 
 	"github.com/r2kit/r2kit/assistants"
@@ -26,7 +25,8 @@ import (
 //	*store.ActiveRunError              400 "Thread thread_X already has an active run run_Y."
 //	resilience.ErrCircuitOpen               503 server_error, with Retry-After
 //	storage.ErrAmbiguous                    503 server_error: the write may have been applied
-//	storage.ErrNotFound (doc.ErrExpired too) 404, with OpenAI's text when the key names an entity
+//	*store.NotFoundError                    404, with OpenAI's text for the entity it names
+//	storage.ErrNotFound (doc.ErrExpired too) 404 "Not found."
 //	doc.ErrConflict                         409 invalid_request_error, code conflict
 //	storage.ErrNotModified                  304, no body
 //	storage.ErrInvalidRange                 416 invalid_request_error
@@ -159,41 +159,14 @@ func unavailable(err error) *Error {
 }
 
 func notFound(err error) *Error {
-	if !errors.Is(err, storage.ErrNotFound) {
-		return nil
+	var nf *store.NotFoundError
+	switch {
+	case errors.As(err, &nf):
+		return NotFound(nf.Object, nf.ID)
+	case errors.Is(err, storage.ErrNotFound):
+		return InvalidRequest("", "Not found.").withStatus(http.StatusNotFound)
 	}
-	var se *storage.Error
-	if errors.As(err, &se) {
-		if object, id, ok := entityOfKey(se.Key); ok {
-			return NotFound(object, id)
-		}
-	}
-	return InvalidRequest("", "Not found.").withStatus(http.StatusNotFound)
-}
-
-// entityOfKey names the entity a storage key holds, by the key layout of
-// package assistants: "messages/thread_1/msg_2.json" is the message
-// msg_2.
-func entityOfKey(key string) (object, id string, ok bool) {
-	dir, _, _ := strings.Cut(key, "/")
-	id = strings.TrimSuffix(path.Base(key), store.JSONExt)
-	switch dir + "/" {
-	case store.AssistantsPrefix:
-		object = assistants.ObjectAssistant
-	case store.ThreadsPrefix:
-		object = assistants.ObjectThread
-	case store.MessagesPrefix:
-		object = assistants.ObjectMessage
-	case store.RunsPrefix:
-		object = assistants.ObjectRun
-	case store.StepsPrefix:
-		object = assistants.ObjectRunStep
-	case store.FilesPrefix, store.BlobsPrefix:
-		object = assistants.ObjectFile
-	default:
-		return "", "", false
-	}
-	return object, id, id != "" && strings.Contains(key, "/")
+	return nil
 }
 
 // storageAnswer maps the store's answers to a request it understood.

@@ -11,6 +11,7 @@ import (
 
 	"github.com/r2kit/r2kit/api"
 	"github.com/r2kit/r2kit/assistants"
+	"github.com/r2kit/r2kit/assistants/store"
 	"github.com/r2kit/r2kit/doc"
 	"github.com/r2kit/r2kit/resilience"
 	"github.com/r2kit/r2kit/storage"
@@ -20,13 +21,19 @@ import (
 // as the breaker's errors do.
 type circuitOpen struct{}
 
-func (circuitOpen) Error() string              { return "get x: circuit breaker open" }
-func (circuitOpen) Is(target error) bool       { return target == resilience.ErrCircuitOpen }
-func (circuitOpen) RetryAfter() time.Duration  { return 1500 * time.Millisecond }
-func (e circuitOpen) Unwrap() error            { return nil }
-func (throttled) Error() string                { return "SlowDown: reduce your request rate" }
-func (throttled) HTTPStatusCode() int          { return http.StatusTooManyRequests }
-func wrapNotFound(key string) error            { return storage.Wrap("get", key, storage.ErrNotFound, nil) }
+func (circuitOpen) Error() string             { return "get x: circuit breaker open" }
+func (circuitOpen) Is(target error) bool      { return target == resilience.ErrCircuitOpen }
+func (circuitOpen) RetryAfter() time.Duration { return 1500 * time.Millisecond }
+func (e circuitOpen) Unwrap() error           { return nil }
+func (throttled) Error() string               { return "SlowDown: reduce your request rate" }
+func (throttled) HTTPStatusCode() int         { return http.StatusTooManyRequests }
+func wrapNotFound(key string) error           { return storage.Wrap("get", key, storage.ErrNotFound, nil) }
+
+// notFoundEntity is the store's error for a missing object, its cause
+// naming the key.
+func notFoundEntity(object, id, key string, cause error) error {
+	return &store.NotFoundError{Object: object, ID: id, Err: storage.Wrap("get", key, cause, nil)}
+}
 func wrapKind(kind error, raw string) error    { return storage.Wrap("put", "k", kind, errors.New(raw)) }
 func validation(field string, err error) error { return &doc.ValidationError{Field: field, Err: err} }
 func fieldErr(path, reason string) error       { return &assistants.FieldError{Path: path, Reason: reason} }
@@ -64,14 +71,14 @@ func TestErrorFor(t *testing.T) {
 			"Cannot change the status of run run_1 from completed to cancelling."},
 		{"circuit open", circuitOpen{}, 503, "server_error", "", "storage_unavailable", "Storage is failing"},
 		{"ambiguous", wrapKind(storage.ErrAmbiguous, "timeout"), 503, "server_error", "", "storage_unavailable", "Storage did not confirm the write"},
-		{"assistant not found", wrapNotFound("assistants/asst_1.json"), 404, "invalid_request_error", "", "", "No assistant found with id 'asst_1'."},
-		{"thread expired", storage.Wrap("get", "threads/thread_1.json", storage.ErrExpired, nil), 404, "invalid_request_error", "", "",
+		{"assistant not found", notFoundEntity(assistants.ObjectAssistant, "asst_1", "assistants/asst_1.json", storage.ErrNotFound), 404, "invalid_request_error", "", "", "No assistant found with id 'asst_1'."},
+		{"thread expired", notFoundEntity(assistants.ObjectThread, "thread_1", "threads/thread_1.json", storage.ErrExpired), 404, "invalid_request_error", "", "",
 			"No thread found with id 'thread_1'."},
-		{"message not found", wrapNotFound("messages/thread_1/msg_1.json"), 404, "invalid_request_error", "", "", "No message found with id 'msg_1'."},
-		{"run not found", wrapNotFound("runs/thread_1/run_1.json"), 404, "invalid_request_error", "", "", "No run found with id 'run_1'."},
-		{"step not found", wrapNotFound("steps/thread_1/run_1/step_1.json"), 404, "invalid_request_error", "", "", "No run step found with id 'step_1'."},
-		{"file not found", wrapNotFound("files/file-1.json"), 404, "invalid_request_error", "id", "", "No such File object: file-1"},
-		{"blob not found", wrapNotFound("blobs/file-1"), 404, "invalid_request_error", "id", "", "No such File object: file-1"},
+		{"message not found", notFoundEntity(assistants.ObjectMessage, "msg_1", "messages/thread_1/msg_1.json", storage.ErrNotFound), 404, "invalid_request_error", "", "", "No message found with id 'msg_1'."},
+		{"run not found", notFoundEntity(assistants.ObjectRun, "run_1", "runs/thread_1/run_1.json", storage.ErrNotFound), 404, "invalid_request_error", "", "", "No run found with id 'run_1'."},
+		{"step not found", notFoundEntity(assistants.ObjectRunStep, "step_1", "steps/thread_1/run_1/step_1.json", storage.ErrNotFound), 404, "invalid_request_error", "", "", "No run step found with id 'step_1'."},
+		{"file not found", notFoundEntity(assistants.ObjectFile, "file-1", "files/file-1.json", storage.ErrNotFound), 404, "invalid_request_error", "id", "", "No such File object: file-1"},
+		{"blob not found", notFoundEntity(assistants.ObjectFile, "file-1", "blobs/file-1", storage.ErrNotFound), 404, "invalid_request_error", "id", "", "No such File object: file-1"},
 		{"other key not found", wrapNotFound("other/x"), 404, "invalid_request_error", "", "", "Not found."},
 		{"conflict", wrapKind(storage.ErrPreconditionFailed, "etag mismatch"), 409, "invalid_request_error", "", "conflict",
 			"The object was changed by a concurrent request. Retry the request."},
@@ -116,7 +123,7 @@ func TestHandlerErrors(t *testing.T) {
 		"circuit":      circuitOpen{},
 		"notmodified":  wrapKind(storage.ErrNotModified, ""),
 		"internal":     errors.New("disk on fire"),
-		"notfound":     wrapNotFound("assistants/asst_9.json"),
+		"notfound":     notFoundEntity(assistants.ObjectAssistant, "asst_9", "assistants/asst_9.json", storage.ErrNotFound),
 		"invalidfield": fieldErr("metadata", "too many keys (17); at most 16"),
 	}
 	s.HandleForTest("GET /v1/fail/{what}", func(w http.ResponseWriter, r *http.Request) error {

@@ -45,7 +45,7 @@ func (s *Server) createMessage(w http.ResponseWriter, r *http.Request) error {
 	}
 	d, err := s.store.Messages.Create(ctx, thread, &q)
 	if err != nil {
-		return parentNotFound(err, assistants.ObjectThread, thread)
+		return err
 	}
 	return WriteJSON(w, http.StatusOK, d.Value)
 }
@@ -115,7 +115,7 @@ func (s *Server) listMessages(w http.ResponseWriter, r *http.Request) error {
 	}
 	l, err := s.store.Messages.List(r.Context(), thread, store.MessageListParams{ListParams: p, RunID: run})
 	if err != nil {
-		return parentNotFound(err, assistants.ObjectThread, thread)
+		return err
 	}
 	return WriteJSON(w, http.StatusOK, l)
 }

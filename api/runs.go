@@ -44,12 +44,12 @@ func (s *Server) createRun(w http.ResponseWriter, r *http.Request) error {
 	}
 	d, err := s.store.Runs.Create(ctx, run)
 	if err != nil {
-		return parentNotFound(err, assistants.ObjectThread, thread)
+		return err
 	}
 	for i := range q.AdditionalMessages {
 		if _, err := s.store.Messages.Create(ctx, thread, &q.AdditionalMessages[i]); err != nil {
 			s.abandonRun(r, d.Value)
-			return parentNotFound(err, assistants.ObjectThread, thread)
+			return err
 		}
 	}
 	return s.startRun(w, r, d.Value, stream, nil)
@@ -102,7 +102,7 @@ func (s *Server) listRuns(w http.ResponseWriter, r *http.Request) error {
 	}
 	l, err := s.store.Runs.List(r.Context(), thread, p)
 	if err != nil {
-		return parentNotFound(err, assistants.ObjectThread, thread)
+		return err
 	}
 	return WriteJSON(w, http.StatusOK, l)
 }

@@ -22,7 +22,7 @@ func (s *Server) listSteps(w http.ResponseWriter, r *http.Request) error {
 	}
 	l, err := s.store.Steps.List(r.Context(), thread, run, p)
 	if err != nil {
-		return parentNotFound(err, assistants.ObjectRun, run)
+		return err
 	}
 	return WriteJSON(w, http.StatusOK, l)
 }

@@ -37,16 +37,12 @@ import (
 // recreates the thread: updates never create, and a Put or create of
 // the thread's id while its tombstone lives fails with ErrDeleted.
 
-// TombstonesPrefix is the prefix of the tombstones of deleted threads.
-const TombstonesPrefix = "tombstones/threads/"
-
 // ErrDeleted is matched by the error of a write of a thread whose id
 // belongs to a thread deleted less than Options.TombstoneTTL ago.
 var ErrDeleted = errors.New("deleted")
 
 // tombstoneKey returns the key of thread's tombstone (thread is a
 // validated id).
-func tombstoneKey(thread string) string { return TombstonesPrefix + thread + JSONExt }
 
 // tombstone records a thread delete.
 type tombstone struct {
@@ -86,7 +82,7 @@ func (s *DB) deleteThread(ctx context.Context, id, key, etag string) error {
 	}
 	switch {
 	case !present && !pending:
-		return storage.Errorf(op, key, storage.ErrNotFound, "no thread %s", id)
+		return &NotFoundError{Object: assistants.ObjectThread, ID: id, Err: storage.Errorf(op, key, storage.ErrNotFound, "no thread %s", id)}
 	case !present && etag != "":
 		return storage.Errorf(op, key, doc.ErrConflict, "thread %s is being deleted", id)
 	}
@@ -113,7 +109,7 @@ func (s *DB) deleteThread(ctx context.Context, id, key, etag string) error {
 // finishThreadDelete runs steps 3 and 4 of the thread delete protocol.
 func (s *DB) finishThreadDelete(ctx context.Context, id string) error {
 	if err := s.deleteChildren(ctx, id); err != nil {
-		return storage.Wrap("delete thread", ThreadsPrefix+id+JSONExt, nil, err)
+		return storage.Wrap("delete thread", threadKey(id), nil, err)
 	}
 	_, err := doc.Put(ctx, s.docs, tombstoneKey(id), tombstone{ThreadID: id, DeletedAt: s.unixNow(), Done: true},
 		&doc.WriteOptions{Type: typeTombstone, TTL: s.opts.TombstoneTTL})
@@ -124,7 +120,7 @@ func (s *DB) finishThreadDelete(ctx context.Context, id string) error {
 // followed by a thread id and "/".
 var childRoots = []string{
 	MessagesPrefix, StepsPrefix, RunsPrefix,
-	IndexPrefix + MessagesPrefix, IndexPrefix + StepsPrefix, IndexPrefix + RunsPrefix,
+	indexDir(MessagesPrefix), indexDir(StepsPrefix), indexDir(RunsPrefix),
 }
 
 // childPrefixes returns the prefixes of a thread's children (thread is
@@ -132,7 +128,7 @@ var childRoots = []string{
 func childPrefixes(thread string) []string {
 	out := make([]string, len(childRoots))
 	for i, root := range childRoots {
-		out[i] = root + thread + "/"
+		out[i] = childDir(root, thread)
 	}
 	return out
 }

@@ -31,14 +31,18 @@ type ref struct {
 	// marker is the key of the entity's desc index marker, "" for
 	// entities that are not listed (threads, tools).
 	marker string
+	// what names the entity in a *NotFoundError.
+	what entity
 	// parent is the key of the object that must exist before the entity
 	// is created (its thread, or its run for a step), "" for none;
-	// parentWhat names it in errors ("thread thread_1").
-	parent, parentWhat string
+	// parentWhat names it.
+	parent     string
+	parentWhat entity
 	// thread is the key of the owning thread, "" for top-level entities:
 	// a create checks after its write that the thread still exists and
 	// undoes itself if not (a concurrent thread delete).
-	thread, threadWhat string
+	thread     string
+	threadWhat entity
 }
 
 // invalidID wraps the error of an id that cannot become a key: nothing
@@ -116,10 +120,10 @@ func create[T any](ctx context.Context, k kind, op string, r ref, v T, mode writ
 	return d, nil
 }
 
-// requireLive returns an error matching storage.ErrNotFound, naming
-// subject (the key being written) and what, unless a live (present,
+// requireLive returns a *NotFoundError naming what (its cause naming
+// subject, the key being written or listed) unless a live (present,
 // unexpired) document is at key. An empty key requires nothing.
-func (s *DB) requireLive(ctx context.Context, op, subject, key, what string) error {
+func (s *DB) requireLive(ctx context.Context, op, subject, key string, what entity) error {
 	if key == "" {
 		return nil
 	}
@@ -128,7 +132,8 @@ func (s *DB) requireLive(ctx context.Context, op, subject, key, what string) err
 	case err != nil:
 		return storage.Wrap(op, subject, nil, err)
 	case !ok:
-		return storage.Errorf(op, subject, storage.ErrNotFound, "%s not found", what)
+		return &NotFoundError{Object: what.object, ID: what.id,
+			Err: storage.Errorf(op, subject, storage.ErrNotFound, "%s %s not found", what.object, what.id)}
 	}
 	return nil
 }
@@ -168,7 +173,8 @@ func deleteQuietly(ctx context.Context, b storage.Bucket, key string) error {
 
 // getEntity reads the entity at r.
 func getEntity[T any](ctx context.Context, k kind, r ref) (*doc.Doc[T], error) {
-	return doc.Get[T](ctx, k.s.docs, r.key)
+	d, err := doc.Get[T](ctx, k.s.docs, r.key)
+	return d, r.what.notFound(err)
 }
 
 // existsEntity reports whether a live entity is at r.
@@ -187,7 +193,7 @@ type guard[T any] func(before *T) func(after *T) error
 // change of the entity's ids (keyOf of the result differs from r.key)
 // or a change that g refuses is an error and writes nothing.
 func update[T any](ctx context.Context, k kind, op string, r ref, keyOf func(*T) (string, error), g guard[T], fn func(*T) error) (*doc.Doc[T], error) {
-	return doc.Update(ctx, k.s.docs, r.key, func(cur *T, exists bool) (T, error) {
+	d, err := doc.Update(ctx, k.s.docs, r.key, func(cur *T, exists bool) (T, error) {
 		if !exists {
 			return *cur, storage.Wrap(op, r.key, storage.ErrNotFound, nil)
 		}
@@ -208,6 +214,7 @@ func update[T any](ctx context.Context, k kind, op string, r ref, keyOf func(*T)
 		}
 		return *cur, nil
 	}, k.writeOptions())
+	return d, r.what.notFound(err)
 }
 
 // sameKey reports an error unless v's ids give key.
@@ -284,7 +291,7 @@ func put[T any](ctx context.Context, k kind, op string, r ref, v T, g guard[T], 
 // misses a live entity.
 func remove(ctx context.Context, k kind, r ref, etag string) error {
 	if err := doc.Delete(ctx, k.s.docs, r.key, etag); err != nil {
-		return err
+		return r.what.notFound(err)
 	}
 	if r.marker == "" {
 		return nil

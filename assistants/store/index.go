@@ -32,8 +32,7 @@ import (
 // Markers are written before their entity and deleted after it, so a
 // live entity always has one; a listing skips markers whose entity is
 // missing (being created, or an interrupted delete), and Repair removes
-// those that stay orphaned.
-const IndexPrefix = "idx/desc/"
+// those that stay orphaned. The markers live under IndexPrefix.
 
 // invAlphabet holds the bytes an inverted string is made of, in
 // ascending byte order.
@@ -67,7 +66,7 @@ func invert(s string) (string, bool) {
 // has prefix, already validated) listed under dir.
 func markerKey(dir, prefix, id string) string {
 	inv, _ := invert(id[len(prefix):] + ".")
-	return IndexPrefix + dir + inv
+	return indexDir(dir) + inv
 }
 
 // idFromMarker returns the id whose marker is key, listed under the
@@ -101,13 +100,13 @@ type scope struct {
 }
 
 // entityKey returns the key of id's document.
-func (sc scope) entityKey(id string) string { return sc.dir + id + JSONExt }
+func (sc scope) entityKey(id string) string { return childKey(sc.dir, id) }
 
 // marker returns the key of id's marker.
 func (sc scope) marker(id string) string { return markerKey(sc.dir, sc.prefix, id) }
 
 // indexDir returns the prefix of the scope's markers.
-func (sc scope) indexDir() string { return IndexPrefix + sc.dir }
+func (sc scope) indexDir() string { return indexDir(sc.dir) }
 
 // position returns the key at which id stands in a listing in order:
 // its document key for asc, its marker for desc.
@@ -145,13 +144,13 @@ func assistantScope() scope { return scope{dir: AssistantsPrefix, prefix: assist
 func fileScope() scope { return scope{dir: FilesPrefix, prefix: assistants.PrefixFile} }
 
 func messageScope(thread string) scope {
-	return scope{dir: MessagesPrefix + thread + "/", prefix: assistants.PrefixMessage}
+	return scope{dir: childDir(MessagesPrefix, thread), prefix: assistants.PrefixMessage}
 }
 
 func runScope(thread string) scope {
-	return scope{dir: RunsPrefix + thread + "/", prefix: assistants.PrefixRun}
+	return scope{dir: childDir(RunsPrefix, thread), prefix: assistants.PrefixRun}
 }
 
 func stepScope(thread, run string) scope {
-	return scope{dir: StepsPrefix + thread + "/" + run + "/", prefix: assistants.PrefixStep}
+	return scope{dir: childDir(childDir(StepsPrefix, thread), run), prefix: assistants.PrefixStep}
 }

@@ -21,6 +21,8 @@ import (
 //	locks/active-run/{thread_id}.json           a thread's active run
 //	queue/runs/{run_id}                         a run that needs a worker
 //	queue/waiting/{run_id}                      a run waiting for tool outputs
+//	idx/desc/{listing directory}/{inverted id}  desc listing index marker
+//	tombstones/threads/{thread_id}.json         a thread delete under way
 //
 // Every key function validates each id with ParseID (the right prefix,
 // only [A-Za-z0-9_-]) before it builds the key, so no input can name a
@@ -38,6 +40,11 @@ const (
 	ActiveRunLocksPrefix = "locks/active-run/"
 	QueueRunsPrefix      = "queue/runs/"
 	QueueWaitingPrefix   = "queue/waiting/"
+	// IndexPrefix holds the desc listing index markers (see index.go).
+	IndexPrefix = "idx/desc/"
+	// TombstonesPrefix holds the tombstones of deleted threads (see
+	// cascade.go).
+	TombstonesPrefix = "tombstones/threads/"
 
 	// JSONExt ends the key of every JSON document.
 	JSONExt = ".json"
@@ -177,3 +184,23 @@ func dirKey(dir, prefix, id string) (string, error) {
 	}
 	return dir + id + "/", nil
 }
+
+// Keys of ids already validated (by ParseID or a key function above).
+// They skip the check, so they are unexported: every key the store
+// builds from an id comes from this file.
+
+// childKey returns dir + id + ".json".
+func childKey(dir, id string) string { return dir + id + JSONExt }
+
+// childDir returns dir + id + "/".
+func childDir(dir, id string) string { return dir + id + "/" }
+
+// threadKey returns "threads/{thread}.json".
+func threadKey(thread string) string { return childKey(ThreadsPrefix, thread) }
+
+// tombstoneKey returns "tombstones/threads/{thread}.json".
+func tombstoneKey(thread string) string { return childKey(TombstonesPrefix, thread) }
+
+// indexDir returns the desc index directory of the listing directory
+// dir: IndexPrefix + dir.
+func indexDir(dir string) string { return IndexPrefix + dir }

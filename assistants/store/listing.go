@@ -63,7 +63,8 @@ type query[T any] struct {
 	p  assistants.ListParams // normalized
 	// parent is the key that must exist for the listing to (thread or
 	// run), "" for none; parentWhat names it in errors.
-	parent, parentWhat string
+	parent     string
+	parentWhat entity
 	// keep, if set, filters the entities read.
 	keep func(*T) bool
 	// since, if set, skips generated ids older than it.

@@ -170,7 +170,7 @@ func (rp *repair) tombstones(ctx context.Context) error {
 		case ts.Value.Done:
 			return nil
 		}
-		if err := deleteQuietly(ctx, rp.s.b, ThreadsPrefix+id+JSONExt); err != nil {
+		if err := deleteQuietly(ctx, rp.s.b, threadKey(id)); err != nil {
 			return err
 		}
 		if err := rp.s.finishThreadDelete(ctx, id); err != nil {
@@ -209,7 +209,7 @@ func (rp *repair) orphanThreads(ctx context.Context) error {
 	}
 	return wave(ctx, len(ids), rp.s.opts.Concurrency, func(ctx context.Context, i int) error {
 		id := ids[i]
-		ok, err := doc.Exists(ctx, rp.s.docs, ThreadsPrefix+id+JSONExt)
+		ok, err := doc.Exists(ctx, rp.s.docs, threadKey(id))
 		if err != nil {
 			return err
 		}
@@ -250,7 +250,7 @@ func (rp *repair) indexes(ctx context.Context) error {
 		t := rp.live[i]
 		found := []scope{messageScope(t), runScope(t)}
 		runs := map[string]bool{}
-		for _, p := range []string{StepsPrefix + t + "/", IndexPrefix + StepsPrefix + t + "/"} {
+		for _, p := range []string{childDir(StepsPrefix, t), indexDir(childDir(StepsPrefix, t))} {
 			ids, err := listDirs(ctx, rp.s.b, p, assistants.PrefixRun)
 			if err != nil {
 				return err
@@ -261,7 +261,7 @@ func (rp *repair) indexes(ctx context.Context) error {
 		}
 		for r := range runs {
 			sc := stepScope(t, r)
-			ok, err := doc.Exists(ctx, rp.s.docs, RunsPrefix+t+"/"+r+JSONExt)
+			ok, err := doc.Exists(ctx, rp.s.docs, childKey(childDir(RunsPrefix, t), r))
 			if err != nil {
 				return err
 			}

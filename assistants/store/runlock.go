@@ -61,7 +61,7 @@ func (e *ActiveRunError) Is(target error) bool { return target == ErrActiveRun }
 const maxLockAttempts = 8
 
 // lockKey returns the key of thread's lock (thread is a validated id).
-func lockKey(thread string) string { return ActiveRunLocksPrefix + thread + JSONExt }
+func lockKey(thread string) string { return childKey(ActiveRunLocksPrefix, thread) }
 
 // acquire takes thread's active-run lock for run. fresh is false when
 // the lock already named run (a retried create), which the caller must

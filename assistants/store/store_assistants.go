@@ -23,13 +23,13 @@ func (st *Assistants) ref(op, id string) (ref, error) {
 	if err != nil {
 		return ref{}, invalidID(op, err)
 	}
-	return ref{id: id, key: key, marker: assistantScope().marker(id)}, nil
+	return ref{id: id, key: key, marker: assistantScope().marker(id), what: entity{assistants.ObjectAssistant, id}}, nil
 }
 
 func assistantKeyOf(a *assistants.Assistant) (string, error) { return AssistantKey(a.ID) }
 
 // Get returns the assistant with id. A missing (or expired) assistant is
-// an error matching doc.ErrNotFound.
+// a *NotFoundError (matching ErrNotFound).
 func (st *Assistants) Get(ctx context.Context, id string) (*doc.Doc[assistants.Assistant], error) {
 	r, err := st.ref("get assistant", id)
 	if err != nil {
@@ -73,7 +73,7 @@ func (st *Assistants) PutIf(ctx context.Context, a assistants.Assistant, etag st
 
 // Update applies fn to the assistant with id and writes the result
 // conditionally, retrying after conflicts (doc.Update). It does not
-// create: a missing assistant is an error matching doc.ErrNotFound. fn
+// create: a missing assistant is a *NotFoundError (matching ErrNotFound). fn
 // may be called more than once and must not change the id.
 func (st *Assistants) Update(ctx context.Context, id string, fn func(*assistants.Assistant) error) (*doc.Doc[assistants.Assistant], error) {
 	r, err := st.ref("update assistant", id)
@@ -86,7 +86,7 @@ func (st *Assistants) Update(ctx context.Context, id string, fn func(*assistants
 // Delete removes the assistant with id, and then its index marker; with
 // etag set, only if its ETag is etag (else an error matching
 // doc.ErrConflict). A missing assistant is an error matching
-// doc.ErrNotFound.
+// ErrNotFound.
 func (st *Assistants) Delete(ctx context.Context, id, etag string) error {
 	r, err := st.ref("delete assistant", id)
 	if err != nil {

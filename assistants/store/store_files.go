@@ -35,7 +35,7 @@ func (st *Files) ref(op, id string) (ref, error) {
 	if err != nil {
 		return ref{}, invalidID(op, err)
 	}
-	return ref{id: id, key: key, marker: fileScope().marker(id)}, nil
+	return ref{id: id, key: key, marker: fileScope().marker(id), what: entity{assistants.ObjectFile, id}}, nil
 }
 
 func (st *Files) blobKey(op, id string) (string, error) {
@@ -49,7 +49,7 @@ func (st *Files) blobKey(op, id string) (string, error) {
 func fileKeyOf(f *assistants.File) (string, error) { return FileKey(f.ID) }
 
 // GetMetadata returns the file object with id. A missing (or expired)
-// file is an error matching doc.ErrNotFound.
+// file is a *NotFoundError (matching ErrNotFound).
 func (st *Files) GetMetadata(ctx context.Context, id string) (*doc.Doc[assistants.File], error) {
 	r, err := st.ref("get file", id)
 	if err != nil {
@@ -157,13 +157,14 @@ func (c *capReader) Read(p []byte) (int, error) {
 
 // GetBlob opens the bytes of file id; rng, if not nil, selects a byte
 // range. The caller must close the reader. Missing (or expired) bytes
-// are an error matching doc.ErrNotFound.
+// are a *NotFoundError (matching ErrNotFound).
 func (st *Files) GetBlob(ctx context.Context, id string, rng *storage.Range) (*blob.Reader, error) {
 	key, err := st.blobKey("get file blob", id)
 	if err != nil {
 		return nil, err
 	}
-	return blob.Get(ctx, st.s.b, key, rng)
+	rd, err := blob.Get(ctx, st.s.b, key, rng)
+	return rd, entity{assistants.ObjectFile, id}.notFound(err)
 }
 
 // BlobURL returns a presigned URL that reads the bytes of file id
@@ -179,7 +180,7 @@ func (st *Files) BlobURL(ctx context.Context, id string, expiry time.Duration) (
 }
 
 // Delete removes file id: the file object, then its index marker, then
-// its bytes. It fails with an error matching doc.ErrNotFound only if
+// its bytes. It fails with a *NotFoundError (matching ErrNotFound) only if
 // there was neither an object nor bytes.
 func (st *Files) Delete(ctx context.Context, id string) error {
 	const op = "delete file"
@@ -202,7 +203,7 @@ func (st *Files) Delete(ctx context.Context, id string) error {
 	case err != nil:
 		return storage.Wrap(op, r.key, nil, err)
 	case !hadMeta && !hadBlob:
-		return storage.Errorf(op, r.key, storage.ErrNotFound, "no file %s", id)
+		return r.what.notFound(storage.Errorf(op, r.key, storage.ErrNotFound, "no file %s", id))
 	}
 	return nil
 }

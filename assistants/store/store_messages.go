@@ -15,7 +15,7 @@ import (
 //
 // Creating a message requires its thread: a create checks that the
 // thread exists before writing and again after (a thread deleted
-// meanwhile makes the create undo itself and fail with doc.ErrNotFound).
+// meanwhile makes the create undo itself and fail with a *NotFoundError).
 // Create costs a Stat of the thread, a PUT of the marker, a PUT of the
 // message and a Stat of the thread (PutIf with etag "" adds the Stat of
 // the document layer's create-only check): the marker is the one extra
@@ -34,9 +34,9 @@ func (st *Messages) ref(op, thread, id string) (ref, error) {
 	if err != nil {
 		return ref{}, invalidID(op, err)
 	}
-	tk := ThreadsPrefix + thread + JSONExt
-	what := "thread " + thread
-	return ref{id: id, key: key, marker: messageScope(thread).marker(id),
+	tk := threadKey(thread)
+	what := entity{assistants.ObjectThread, thread}
+	return ref{id: id, key: key, what: entity{assistants.ObjectMessage, id}, marker: messageScope(thread).marker(id),
 		parent: tk, parentWhat: what, thread: tk, threadWhat: what}, nil
 }
 
@@ -54,7 +54,7 @@ func messageGuard(before *assistants.Message) func(*assistants.Message) error {
 }
 
 // Get returns the message id of thread. A missing (or expired) message
-// is an error matching doc.ErrNotFound.
+// is a *NotFoundError (matching ErrNotFound).
 func (st *Messages) Get(ctx context.Context, thread, id string) (*doc.Doc[assistants.Message], error) {
 	r, err := st.ref("get message", thread, id)
 	if err != nil {
@@ -121,7 +121,7 @@ func (st *Messages) PutIf(ctx context.Context, m assistants.Message, etag string
 
 // Update applies fn to message id of thread and writes the result
 // conditionally, retrying after conflicts. It does not create: a missing
-// message is an error matching doc.ErrNotFound. fn may be called more
+// message is a *NotFoundError (matching ErrNotFound). fn may be called more
 // than once; it must not change the ids.
 func (st *Messages) Update(ctx context.Context, thread, id string, fn func(*assistants.Message) error) (*doc.Doc[assistants.Message], error) {
 	r, err := st.ref("update message", thread, id)
@@ -133,7 +133,7 @@ func (st *Messages) Update(ctx context.Context, thread, id string, fn func(*assi
 
 // Delete removes message id of thread, then its index marker; with etag
 // set, only if its ETag is etag. A missing message is an error matching
-// doc.ErrNotFound.
+// ErrNotFound.
 func (st *Messages) Delete(ctx context.Context, thread, id, etag string) error {
 	r, err := st.ref("delete message", thread, id)
 	if err != nil {
@@ -143,7 +143,7 @@ func (st *Messages) Delete(ctx context.Context, thread, id, etag string) error {
 }
 
 // List returns a page of thread's messages, newest first by default. A
-// missing thread is an error matching doc.ErrNotFound. With p.RunID set
+// missing thread is a *NotFoundError (matching ErrNotFound). With p.RunID set
 // only the run's messages are returned; that filter reads the messages
 // created since the run began (see the listing costs in listing.go).
 func (st *Messages) List(ctx context.Context, thread string, p MessageListParams) (assistants.List[assistants.Message], error) {
@@ -160,7 +160,7 @@ func (st *Messages) List(ctx context.Context, thread string, p MessageListParams
 	}
 	q := query[assistants.Message]{
 		sc: messageScope(thread), p: lp,
-		parent: ThreadsPrefix + thread + JSONExt, parentWhat: "thread " + thread,
+		parent: threadKey(thread), parentWhat: entity{assistants.ObjectThread, thread},
 		idOf: func(m *assistants.Message) string { return m.ID },
 	}
 	if run := p.RunID; run != "" {

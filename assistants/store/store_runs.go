@@ -32,9 +32,9 @@ func (st *Runs) ref(op, thread, id string) (ref, error) {
 	if err != nil {
 		return ref{}, invalidID(op, err)
 	}
-	tk := ThreadsPrefix + thread + JSONExt
-	what := "thread " + thread
-	return ref{id: id, key: key, marker: runScope(thread).marker(id),
+	tk := threadKey(thread)
+	what := entity{assistants.ObjectThread, thread}
+	return ref{id: id, key: key, what: entity{assistants.ObjectRun, id}, marker: runScope(thread).marker(id),
 		parent: tk, parentWhat: what, thread: tk, threadWhat: what}, nil
 }
 
@@ -63,7 +63,7 @@ func runDoc(d *doc.Doc[storedRun]) *doc.Doc[assistants.Run] {
 }
 
 // Get returns run id of thread. A missing (or expired) run is an error
-// matching doc.ErrNotFound.
+// matching ErrNotFound.
 func (st *Runs) Get(ctx context.Context, thread, id string) (*doc.Doc[assistants.Run], error) {
 	r, err := st.ref("get run", thread, id)
 	if err != nil {
@@ -110,7 +110,7 @@ func (st *Runs) Active(ctx context.Context, thread string) (run string, ok bool,
 // with an error matching ErrActiveRun (an *ActiveRunError naming the
 // active run) and writes nothing. A run created in a terminal status
 // (an import) takes no lock. The thread must exist (else an error
-// matching doc.ErrNotFound).
+// matching ErrNotFound).
 //
 // Cost of an active run: a Stat of the thread, a Stat and a PUT of the
 // lock, a PUT of the marker, a Stat and a PUT of the run, then a Stat
@@ -222,7 +222,7 @@ func (st *Runs) PutIf(ctx context.Context, run assistants.Run, etag string) (*do
 // Update applies fn to run id of thread and writes the result
 // conditionally, retrying after conflicts: each status change is one
 // such conditional write, checked against the state machine. The run's
-// lease is kept as it is (see UpdateLeased). It does not create: a missing run is an error matching doc.ErrNotFound. If the
+// lease is kept as it is (see UpdateLeased). It does not create: a missing run is a *NotFoundError (matching ErrNotFound). If the
 // run ends terminal, the thread's active-run lock is released. fn may
 // be called more than once; it must not change the ids.
 func (st *Runs) Update(ctx context.Context, thread, id string, fn func(*assistants.Run) error) (*doc.Doc[assistants.Run], error) {
@@ -282,7 +282,7 @@ func (st *Runs) afterWrite(ctx context.Context, d *doc.Doc[assistants.Run], err 
 // Delete removes run id of thread, its index marker and its run steps,
 // and releases the thread's lock if the run held it; with etag set,
 // only if the run's ETag is etag. A missing run is an error matching
-// doc.ErrNotFound. (The API cannot delete runs; thread deletion removes
+// ErrNotFound. (The API cannot delete runs; thread deletion removes
 // them.)
 func (st *Runs) Delete(ctx context.Context, thread, id, etag string) error {
 	r, err := st.ref("delete run", thread, id)
@@ -302,7 +302,7 @@ func (st *Runs) Delete(ctx context.Context, thread, id, etag string) error {
 }
 
 // List returns a page of thread's runs, newest first by default. A
-// missing thread is an error matching doc.ErrNotFound.
+// missing thread is a *NotFoundError (matching ErrNotFound).
 func (st *Runs) List(ctx context.Context, thread string, p assistants.ListParams) (assistants.List[assistants.Run], error) {
 	const op = "list runs"
 	if err := assistants.ParseID(assistants.PrefixThread, thread); err != nil {
@@ -314,7 +314,7 @@ func (st *Runs) List(ctx context.Context, thread string, p assistants.ListParams
 	}
 	page, err := listPage(ctx, st.s, op, query[storedRun]{
 		sc: runScope(thread), p: lp,
-		parent: ThreadsPrefix + thread + JSONExt, parentWhat: "thread " + thread,
+		parent: threadKey(thread), parentWhat: entity{assistants.ObjectThread, thread},
 		idOf: func(r *storedRun) string { return r.ID },
 	})
 	if err != nil {

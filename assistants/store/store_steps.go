@@ -25,9 +25,9 @@ func (st *Steps) ref(op, thread, run, id string) (ref, error) {
 	if err != nil {
 		return ref{}, invalidID(op, err)
 	}
-	return ref{id: id, key: key, marker: stepScope(thread, run).marker(id),
-		parent: RunsPrefix + thread + "/" + run + JSONExt, parentWhat: "run " + run + " of thread " + thread,
-		thread: ThreadsPrefix + thread + JSONExt, threadWhat: "thread " + thread}, nil
+	return ref{id: id, key: key, marker: stepScope(thread, run).marker(id), what: entity{assistants.ObjectRunStep, id},
+		parent: childKey(childDir(RunsPrefix, thread), run), parentWhat: entity{assistants.ObjectRun, run},
+		thread: threadKey(thread), threadWhat: entity{assistants.ObjectThread, thread}}, nil
 }
 
 func stepKeyOf(s *assistants.RunStep) (string, error) { return StepKey(s.ThreadID, s.RunID, s.ID) }
@@ -44,7 +44,7 @@ func stepGuard(before *assistants.RunStep) func(*assistants.RunStep) error {
 }
 
 // Get returns step id of run of thread. A missing (or expired) step is
-// an error matching doc.ErrNotFound.
+// a *NotFoundError (matching ErrNotFound).
 func (st *Steps) Get(ctx context.Context, thread, run, id string) (*doc.Doc[assistants.RunStep], error) {
 	r, err := st.ref("get run step", thread, run, id)
 	if err != nil {
@@ -90,7 +90,7 @@ func (st *Steps) PutIf(ctx context.Context, s assistants.RunStep, etag string) (
 
 // Update applies fn to step id of run of thread and writes the result
 // conditionally, retrying after conflicts. It does not create: a missing
-// step is an error matching doc.ErrNotFound.
+// step is a *NotFoundError (matching ErrNotFound).
 func (st *Steps) Update(ctx context.Context, thread, run, id string, fn func(*assistants.RunStep) error) (*doc.Doc[assistants.RunStep], error) {
 	r, err := st.ref("update run step", thread, run, id)
 	if err != nil {
@@ -115,7 +115,7 @@ func (st *Steps) Transition(ctx context.Context, thread, run, id string, to assi
 
 // Delete removes step id of run of thread, then its index marker; with
 // etag set, only if its ETag is etag. A missing step is an error
-// matching doc.ErrNotFound.
+// matching ErrNotFound.
 func (st *Steps) Delete(ctx context.Context, thread, run, id, etag string) error {
 	r, err := st.ref("delete run step", thread, run, id)
 	if err != nil {
@@ -125,7 +125,7 @@ func (st *Steps) Delete(ctx context.Context, thread, run, id, etag string) error
 }
 
 // List returns a page of the steps of run of thread, newest first by
-// default. A missing run is an error matching doc.ErrNotFound.
+// default. A missing run is a *NotFoundError (matching ErrNotFound).
 func (st *Steps) List(ctx context.Context, thread, run string, p assistants.ListParams) (assistants.List[assistants.RunStep], error) {
 	const op = "list run steps"
 	rk, err := RunKey(thread, run)
@@ -138,7 +138,7 @@ func (st *Steps) List(ctx context.Context, thread, run string, p assistants.List
 	}
 	return listPage(ctx, st.s, op, query[assistants.RunStep]{
 		sc: stepScope(thread, run), p: lp,
-		parent: rk, parentWhat: "run " + run + " of thread " + thread,
+		parent: rk, parentWhat: entity{assistants.ObjectRun, run},
 		idOf: func(s *assistants.RunStep) string { return s.ID },
 	})
 }

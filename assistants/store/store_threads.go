@@ -23,13 +23,13 @@ func (st *Threads) ref(op, id string) (ref, error) {
 	if err != nil {
 		return ref{}, invalidID(op, err)
 	}
-	return ref{id: id, key: key}, nil
+	return ref{id: id, key: key, what: entity{assistants.ObjectThread, id}}, nil
 }
 
 func threadKeyOf(t *assistants.Thread) (string, error) { return ThreadKey(t.ID) }
 
 // Get returns the thread with id. A missing, expired or deleted thread
-// is an error matching doc.ErrNotFound.
+// is a *NotFoundError (matching ErrNotFound).
 func (st *Threads) Get(ctx context.Context, id string) (*doc.Doc[assistants.Thread], error) {
 	r, err := st.ref("get thread", id)
 	if err != nil {
@@ -120,7 +120,7 @@ func (st *Threads) Create(ctx context.Context, req *assistants.ThreadCreateReque
 
 // Update applies fn to the thread with id and writes the result
 // conditionally, retrying after conflicts. It does not create: a
-// missing or deleted thread is an error matching doc.ErrNotFound.
+// missing or deleted thread is a *NotFoundError (matching ErrNotFound).
 func (st *Threads) Update(ctx context.Context, id string, fn func(*assistants.Thread) error) (*doc.Doc[assistants.Thread], error) {
 	r, err := st.ref("update thread", id)
 	if err != nil {
@@ -133,7 +133,7 @@ func (st *Threads) Update(ctx context.Context, id string, fn func(*assistants.Th
 // runs, run steps, their index markers and the active-run lock (with
 // etag set, only if the thread's ETag is etag, else an error matching
 // doc.ErrConflict). A missing thread is an error matching
-// doc.ErrNotFound.
+// ErrNotFound.
 //
 // The delete is safe to interrupt and to race with creates in the
 // thread (see the protocol in cascade.go): once Delete has begun the

@@ -22,13 +22,13 @@ func (st *Tools) ref(op, name string) (ref, error) {
 	if err != nil {
 		return ref{}, invalidID(op, err)
 	}
-	return ref{id: name, key: key}, nil
+	return ref{id: name, key: key, what: entity{"tool", name}}, nil
 }
 
 func toolKeyOf(t *assistants.Tool) (string, error) { return ToolKey(t.Name()) }
 
 // Get returns the tool named name. A missing (or expired) tool is an
-// error matching doc.ErrNotFound.
+// *NotFoundError (matching ErrNotFound).
 func (st *Tools) Get(ctx context.Context, name string) (*doc.Doc[assistants.Tool], error) {
 	r, err := st.ref("get tool", name)
 	if err != nil {
@@ -81,7 +81,7 @@ func (st *Tools) Update(ctx context.Context, name string, fn func(*assistants.To
 }
 
 // Delete removes the tool named name; with etag set, only if its ETag
-// is etag. A missing tool is an error matching doc.ErrNotFound.
+// is etag. A missing tool is a *NotFoundError (matching ErrNotFound).
 func (st *Tools) Delete(ctx context.Context, name, etag string) error {
 	r, err := st.ref("delete tool", name)
 	if err != nil {
