@@ -45,7 +45,7 @@ func (q *assistantRequest) apply(a *assistants.Assistant) error {
 		a.ResponseFormat = *q.ResponseFormat
 	}
 	var err error
-	a.Extra, err = withReasoningEffort(a.Extra, q.ReasoningEffort)
+	a.Extra, err = assistants.WithReasoningEffort(a.Extra, q.ReasoningEffort)
 	return err
 }
 

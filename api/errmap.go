@@ -138,7 +138,10 @@ func transitionError(err error) *Error {
 // active run: a 400, because a retry cannot succeed until that run ends.
 func activeRun(err error) *Error {
 	var ae *store.ActiveRunError
-	if errors.As(err, &ae) {
+	switch {
+	case errors.As(err, &ae) && ae.Adding == assistants.ObjectMessage:
+		return InvalidRequest("", "Can't add messages to %s while a run %s is active.", ae.ThreadID, ae.RunID)
+	case errors.As(err, &ae):
 		return InvalidRequest("", "Thread %s already has an active run %s.", ae.ThreadID, ae.RunID)
 	}
 	return nil

@@ -25,7 +25,7 @@ func (s *Server) createRun(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	var q runRequest
+	var q assistants.RunCreateRequest
 	if err := DecodeJSON(r, &q); err != nil {
 		return err
 	}
@@ -33,24 +33,9 @@ func (s *Server) createRun(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	ctx := r.Context()
-	a, err := s.store.Assistants.Get(ctx, q.AssistantID)
+	d, err := s.store.Runs.Start(r.Context(), thread, &q)
 	if err != nil {
 		return err
-	}
-	run, err := q.run(&a.Value, thread, s.unixNow())
-	if err != nil {
-		return err
-	}
-	d, err := s.store.Runs.Create(ctx, run)
-	if err != nil {
-		return err
-	}
-	for i := range q.AdditionalMessages {
-		if _, err := s.store.Messages.Create(ctx, thread, &q.AdditionalMessages[i]); err != nil {
-			s.abandonRun(r, d.Value)
-			return err
-		}
 	}
 	return s.startRun(w, r, d.Value, stream, nil)
 }

@@ -44,14 +44,3 @@ func (s *Server) failRun(r *http.Request, run assistants.Run, msg string) {
 			"request_id", RequestID(ctx), "error", err.Error())
 	}
 }
-
-// abandonRun deletes a run whose creation could not be completed (its
-// additional messages could not be written), releasing the thread's
-// active-run slot.
-func (s *Server) abandonRun(r *http.Request, run assistants.Run) {
-	ctx := context.WithoutCancel(r.Context())
-	if err := s.store.Runs.Delete(ctx, run.ThreadID, run.ID, ""); err != nil {
-		s.log.ErrorContext(ctx, "could not delete an abandoned run", "thread_id", run.ThreadID, "run_id", run.ID,
-			"request_id", RequestID(ctx), "error", err.Error())
-	}
-}

@@ -3,6 +3,7 @@ package assistants
 import (
 	"encoding/json"
 	"fmt"
+	"maps"
 	"slices"
 )
 
@@ -208,6 +209,9 @@ type RunCreateRequest struct {
 	ToolChoice          ToolChoice          `json:"tool_choice,omitzero"`
 	ParallelToolCalls   *bool               `json:"parallel_tool_calls,omitempty"`
 	ResponseFormat      ResponseFormat      `json:"response_format,omitzero"`
+	// ReasoningEffort, if set, is carried by the run for the model
+	// (one of ReasoningEfforts).
+	ReasoningEffort *string `json:"reasoning_effort,omitempty"`
 }
 
 // Validate checks the request: assistant_id "asst_...", instructions
@@ -238,7 +242,115 @@ func (r *RunCreateRequest) Validate() error {
 		r.TruncationStrategy.validate("truncation_strategy"),
 		r.ToolChoice.validate("tool_choice"),
 		r.ResponseFormat.validate("response_format"),
+		checkReasoningEffort(r.ReasoningEffort),
 	)
+}
+
+// NewRun returns the queued run r creates in thread for assistant a at
+// Unix time now, with a new id. Members the request leaves out take the
+// assistant's value (model, instructions, tools, temperature, top_p,
+// response_format, reasoning_effort) or the API's default (truncation
+// strategy auto, tool choice auto, parallel tool calls, response format
+// auto). additional_instructions are appended to the instructions after
+// a blank line. The run expires DefaultRunExpiry seconds after now.
+// additional_messages are not part of the run (the store writes them).
+func (r *RunCreateRequest) NewRun(a *Assistant, thread string, now int64) (Run, error) {
+	run := Run{
+		ID: NewID(PrefixRun), Object: ObjectRun, CreatedAt: now,
+		ThreadID: thread, AssistantID: a.ID, Status: RunQueued,
+		ExpiresAt: Ptr(now + DefaultRunExpiry),
+		Model:     a.Model, Tools: a.Tools, Metadata: r.Metadata,
+		Temperature: a.Temperature, TopP: a.TopP,
+		MaxPromptTokens: r.MaxPromptTokens, MaxCompletionTokens: r.MaxCompletionTokens,
+		TruncationStrategy: r.TruncationStrategy, ToolChoice: r.ToolChoice,
+		ParallelToolCalls: true, ResponseFormat: a.ResponseFormat,
+	}
+	if a.Instructions != nil {
+		run.Instructions = *a.Instructions
+	}
+	if r.Model != nil {
+		run.Model = *r.Model
+	}
+	if r.Instructions != nil {
+		run.Instructions = *r.Instructions
+	}
+	if add := r.AdditionalInstructions; add != nil && *add != "" {
+		if run.Instructions != "" {
+			run.Instructions += "\n\n"
+		}
+		run.Instructions += *add
+	}
+	if r.Tools != nil {
+		run.Tools = r.Tools
+	}
+	if run.Tools == nil {
+		run.Tools = []Tool{}
+	}
+	if r.Temperature != nil {
+		run.Temperature = r.Temperature
+	}
+	if r.TopP != nil {
+		run.TopP = r.TopP
+	}
+	if r.ParallelToolCalls != nil {
+		run.ParallelToolCalls = *r.ParallelToolCalls
+	}
+	if !r.ResponseFormat.IsZero() {
+		run.ResponseFormat = r.ResponseFormat
+	}
+	if run.ResponseFormat.IsZero() {
+		run.ResponseFormat = AutoResponseFormat()
+	}
+	if run.TruncationStrategy == nil {
+		run.TruncationStrategy = &TruncationStrategy{Type: TruncationAuto}
+	}
+	if run.ToolChoice.IsZero() {
+		run.ToolChoice = ToolChoice{Mode: ToolChoiceAuto}
+	}
+	effort := r.ReasoningEffort
+	if raw, ok := a.Extra[reasoningEffortMember]; ok && effort == nil {
+		run.Extra = Extra{reasoningEffortMember: raw}
+	}
+	var err error
+	run.Extra, err = WithReasoningEffort(run.Extra, effort)
+	return run, err
+}
+
+// ReasoningEfforts are the values of reasoning_effort.
+var ReasoningEfforts = []string{"none", "minimal", "low", "medium", "high", "xhigh"}
+
+// reasoningEffortMember is the member assistants and runs carry it in.
+const reasoningEffortMember = "reasoning_effort"
+
+func checkReasoningEffort(effort *string) error {
+	if effort == nil {
+		return nil
+	}
+	return checkEnum(reasoningEffortMember, *effort, ReasoningEfforts...)
+}
+
+// WithReasoningEffort records a reasoning_effort (nil: none) among the
+// members extra keeps for an assistant or a run, after checking it (a
+// *FieldError for a value not in ReasoningEfforts). The object then
+// carries it on the wire; the executor reads it there. extra is not
+// modified: a changed copy is returned.
+func WithReasoningEffort(extra Extra, effort *string) (Extra, error) {
+	if effort == nil {
+		return extra, nil
+	}
+	if err := checkReasoningEffort(effort); err != nil {
+		return extra, err
+	}
+	raw, err := json.Marshal(*effort)
+	if err != nil {
+		return extra, err
+	}
+	extra = maps.Clone(extra)
+	if extra == nil {
+		extra = Extra{}
+	}
+	extra[reasoningEffortMember] = raw
+	return extra, nil
 }
 
 // SubmitToolOutputsRequest is the body of POST

@@ -7,7 +7,9 @@ import (
 	"time"
 
 	"github.com/r2kit/r2kit/doc"
+	"github.com/r2kit/r2kit/resilience"
 	"github.com/r2kit/r2kit/storage"
+	"golang.org/x/sync/errgroup"
 )
 
 // kind is what the shared machinery of the entity stores knows of an
@@ -79,24 +81,52 @@ const (
 	overwrite                   // unconditionally (Put)
 )
 
+// createOptions are the optional steps of a create.
+type createOptions struct {
+	// lazyParent skips the parent check before the write: the thread
+	// check after the write covers it (the parent is the thread), and a
+	// create into a missing thread is undone. It spares a request on
+	// every create that succeeds.
+	lazyParent bool
+	// after, if set, is a further check once the entity is written, made
+	// alongside the thread check (the active-run rule of messages). Its
+	// error refuses the create: what was written is undone.
+	after func(ctx context.Context) error
+}
+
+// checkPolicy paces the retries of the checks made after a create's
+// write when storage answers with a transient failure.
+var checkPolicy = resilience.Policy{MaxRetries: 6, Base: 20 * time.Millisecond, Max: 500 * time.Millisecond}
+
 // create writes a new entity (or, with overwrite, replaces one) with
 // the index and parent protocol every create follows:
 //
 //  1. validate v (nothing is written if it fails);
-//  2. check that the parent exists (thread, or run for a step);
+//  2. check that the parent exists (thread, or run for a step), unless
+//     co.lazyParent;
 //  3. write the desc index marker, before the entity, so that no entity
 //     is ever missing from the desc listing (a marker whose entity is
 //     missing is skipped by listings and removed by Repair);
-//  4. write the entity;
-//  5. check that the owning thread still exists; if a concurrent thread
-//     delete removed it, remove what was written and fail with
-//     ErrNotFound, so that a deleted thread keeps no children.
-func create[T any](ctx context.Context, k kind, op string, r ref, v T, mode writeMode) (*doc.Doc[T], error) {
+//  4. write the entity (an ambiguous write is resolved by the doc
+//     layer: committed, not committed, or an error saying the outcome
+//     is unknown);
+//  5. check that the owning thread still exists, and run co.after;
+//     transient failures of these reads are retried (checkPolicy). If
+//     the thread is gone (a concurrent thread delete) or co.after
+//     refuses, undo the write and fail with that error, so that a
+//     deleted thread keeps no children.
+//
+// The answer says what is stored: no error means entity and marker are
+// both written; an error means nothing of it is visible (see refuse for
+// an undo that cannot finish).
+func create[T any](ctx context.Context, k kind, op string, r ref, v T, mode writeMode, co createOptions) (*doc.Doc[T], error) {
 	if err := validateValue(op, r.key, &v); err != nil {
 		return nil, err
 	}
-	if err := k.s.requireLive(ctx, op, r.key, r.parent, r.parentWhat); err != nil {
-		return nil, err
+	if !co.lazyParent {
+		if err := k.s.requireLive(ctx, op, r.key, r.parent, r.parentWhat); err != nil {
+			return nil, err
+		}
 	}
 	if err := k.s.putMarker(ctx, op, r.key, r.marker); err != nil {
 		return nil, err
@@ -113,11 +143,45 @@ func create[T any](ctx context.Context, k kind, op string, r ref, v T, mode writ
 	if err != nil {
 		return nil, err
 	}
-	if err := k.s.requireLive(ctx, op, r.key, r.thread, r.threadWhat); err != nil {
-		k.s.undoCreate(ctx, r, d.ETag)
-		return nil, err
+	if err := k.s.checkAfterWrite(ctx, op, r, co.after); err != nil {
+		return refuse(ctx, k.s, r, d, err)
 	}
 	return d, nil
+}
+
+// checkAfterWrite makes the checks of step 5 of create: the thread of r
+// still live, and after (if set), in parallel, each retried while
+// storage fails transiently. It returns the first refusal, or the last
+// failure when storage kept failing.
+func (s *DB) checkAfterWrite(ctx context.Context, op string, r ref, after func(context.Context) error) error {
+	var g errgroup.Group
+	var threadErr, afterErr error
+	g.Go(func() error {
+		threadErr = retryTransient(ctx, func(ctx context.Context) error {
+			return s.requireLive(ctx, op, r.key, r.thread, r.threadWhat)
+		})
+		return nil
+	})
+	if after != nil {
+		g.Go(func() error {
+			afterErr = retryTransient(ctx, after)
+			return nil
+		})
+	}
+	_ = g.Wait()
+	if threadErr != nil {
+		return threadErr // a deleted thread explains whatever else failed
+	}
+	return afterErr
+}
+
+// retryTransient calls f until it returns nil or an error that is not a
+// transient storage failure, at most checkPolicy allows.
+func retryTransient(ctx context.Context, f func(context.Context) error) error {
+	_, err := resilience.Do(ctx, func(ctx context.Context) (struct{}, error) {
+		return struct{}{}, f(ctx)
+	}, &resilience.Config[struct{}]{Retry: checkPolicy})
+	return err
 }
 
 // requireLive returns a *NotFoundError naming what (its cause naming
@@ -139,15 +203,45 @@ func (s *DB) requireLive(ctx context.Context, op, subject, key string, what enti
 }
 
 // undoCreate removes an entity this process just wrote (if it is still
-// the version written) and its marker, after the create found its
-// thread deleted. Failures are left to Repair, which removes the
-// children of deleted threads.
-func (s *DB) undoCreate(ctx context.Context, r ref, etag string) {
+// the version written), then its marker, after a check of step 5 of
+// create refused it. The entity goes first: a marker without its entity
+// is harmless (listings skip it, Repair removes it), an entity without
+// its marker would be missing from the desc listing. Each delete is
+// retried while storage fails transiently. It reports whether the
+// entity is gone; if not, the entity and its marker both stay.
+func (s *DB) undoCreate(ctx context.Context, r ref, etag string) bool {
 	ctx = context.WithoutCancel(ctx)
-	_ = doc.Delete(ctx, s.docs, r.key, etag)
-	if r.marker != "" {
-		_ = deleteQuietly(ctx, s.b, r.marker)
+	err := retryTransient(ctx, func(ctx context.Context) error {
+		err := doc.Delete(ctx, s.docs, r.key, etag)
+		if errors.Is(err, storage.ErrNotFound) {
+			return nil
+		}
+		return err
+	})
+	if err != nil {
+		return false
 	}
+	if r.marker != "" {
+		_ = retryTransient(ctx, func(ctx context.Context) error { return deleteQuietly(ctx, s.b, r.marker) })
+	}
+	return true
+}
+
+// refuse ends a create whose check after the write failed with err: the
+// write is undone and err returned. If the undo cannot finish, the
+// entity stays whole (entity and marker): when its thread is gone it is
+// invisible and err is returned (Repair removes the children of deleted
+// threads); otherwise the entity is visible, so the create stands and
+// d is returned with no error, never an error for a stored entity.
+func refuse[T any](ctx context.Context, s *DB, r ref, d *doc.Doc[T], err error) (*doc.Doc[T], error) {
+	if s.undoCreate(ctx, r, d.ETag) {
+		return nil, err
+	}
+	var nf *NotFoundError
+	if errors.As(err, &nf) && nf.Object == r.threadWhat.object && nf.ID == r.threadWhat.id {
+		return nil, err
+	}
+	return d, nil
 }
 
 // putMarker writes the desc index marker key (nothing if key is ""):

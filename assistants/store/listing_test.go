@@ -231,7 +231,10 @@ func TestListRunFilter(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
+		// An ended run (imported): a thread with an active run takes no
+		// message through Create.
 		run := newRun(thread)
+		run.Status, run.CompletedAt = assistants.RunCompleted, assistants.Ptr(run.CreatedAt)
 		if _, err := s.Runs.Create(ctx, run); err != nil {
 			t.Fatal(err)
 		}

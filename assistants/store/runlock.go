@@ -23,11 +23,18 @@ type ActiveRunError struct {
 	ThreadID string
 	// RunID is the active run.
 	RunID string
+	// Adding is what could not be added: assistants.ObjectRun (or "")
+	// for a run, assistants.ObjectMessage for a message.
+	Adding string
 }
 
-// Error returns the API's message: "thread thread_X already has an
-// active run run_Y".
+// Error returns "thread thread_X already has an active run run_Y", or
+// for a message "can't add messages to thread_X while a run run_Y is
+// active".
 func (e *ActiveRunError) Error() string {
+	if e.Adding == assistants.ObjectMessage {
+		return fmt.Sprintf("can't add messages to %s while a run %s is active", e.ThreadID, e.RunID)
+	}
 	return fmt.Sprintf("thread %s already has an active run %s", e.ThreadID, e.RunID)
 }
 

@@ -54,7 +54,7 @@ func (st *Assistants) Put(ctx context.Context, a assistants.Assistant) (*doc.Doc
 	if err != nil {
 		return nil, err
 	}
-	return create(ctx, st.k, "put assistant", r, a, overwrite)
+	return create(ctx, st.k, "put assistant", r, a, overwrite, createOptions{})
 }
 
 // PutIf writes a only if the current assistant's ETag is etag, or, with
@@ -66,7 +66,7 @@ func (st *Assistants) PutIf(ctx context.Context, a assistants.Assistant, etag st
 		return nil, err
 	}
 	if etag == "" {
-		return create(ctx, st.k, "create assistant", r, a, createOnly)
+		return create(ctx, st.k, "create assistant", r, a, createOnly, createOptions{})
 	}
 	return replace(ctx, st.k, "putif assistant", r, a, etag, nil)
 }

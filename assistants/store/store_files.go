@@ -74,7 +74,7 @@ func (st *Files) PutMetadata(ctx context.Context, f assistants.File) (*doc.Doc[a
 	if err != nil {
 		return nil, err
 	}
-	return create(ctx, st.k, "put file", r, f, overwrite)
+	return create(ctx, st.k, "put file", r, f, overwrite, createOptions{})
 }
 
 // UpdateMetadata applies fn to the file object with id and writes the

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/r2kit/r2kit/assistants"
+	"github.com/r2kit/r2kit/storage"
 
 	"github.com/r2kit/r2kit/doc"
 )
@@ -74,8 +75,20 @@ func (st *Messages) Exists(ctx context.Context, thread, id string) (bool, error)
 
 // Create makes a new message in thread from a create request: a new id
 // (so messages list in creation order), created_at now, status
-// completed. The request is validated first.
+// completed. The request is validated first. A thread with an active
+// run takes no message: the create fails with an *ActiveRunError
+// (matching ErrActiveRun) and stores nothing, as the API requires.
+//
+// Cost: a PUT of the index marker and one of the message, then, in
+// parallel, a Stat of the thread and a Get of its active-run lock (plus
+// a Get of the run the lock names, if any).
 func (st *Messages) Create(ctx context.Context, thread string, req *assistants.MessageCreateRequest) (*doc.Doc[assistants.Message], error) {
+	return st.create(ctx, thread, req, "")
+}
+
+// create is Create, with the run exempt from the active-run rule (the
+// run whose additional messages these are), "" for none.
+func (st *Messages) create(ctx context.Context, thread string, req *assistants.MessageCreateRequest, exempt string) (*doc.Doc[assistants.Message], error) {
 	const op = "create message"
 	if err := assistants.ParseID(assistants.PrefixThread, thread); err != nil {
 		return nil, invalidID(op, err)
@@ -90,7 +103,27 @@ func (st *Messages) Create(ctx context.Context, thread string, req *assistants.M
 	}
 	// A new id is free: write it unconditionally, which spares the
 	// existence check of a conditional create.
-	return create(ctx, st.k, op, r, m, overwrite)
+	return create(ctx, st.k, op, r, m, overwrite, createOptions{lazyParent: true, after: st.noActiveRun(op, r, thread, exempt)})
+}
+
+// noActiveRun is the active-run rule of messages, checked after the
+// message is written: a run other than exempt holding the thread's
+// active-run lock refuses the message (an *ActiveRunError for a
+// message), which is then undone. Checked after the write, the rule
+// holds in every interleaving with a run create: a run whose lock was
+// taken before the message was written is seen by this read, and a run
+// whose lock is taken after it finds the message in the thread.
+func (st *Messages) noActiveRun(op string, r ref, thread, exempt string) func(context.Context) error {
+	return func(ctx context.Context) error {
+		run, active, err := st.s.holder(ctx, thread)
+		switch {
+		case err != nil:
+			return storage.Wrap(op, r.key, nil, err)
+		case active && run != exempt:
+			return storage.Wrap(op, r.key, nil, &ActiveRunError{ThreadID: thread, RunID: run, Adding: assistants.ObjectMessage})
+		}
+		return nil
+	}
 }
 
 // Put writes m, creating the message m.ID in thread m.ThreadID (see the
@@ -101,7 +134,7 @@ func (st *Messages) Put(ctx context.Context, m assistants.Message) (*doc.Doc[ass
 		return nil, err
 	}
 	return put(ctx, st.k, "put message", r, m, messageGuard, func() (*doc.Doc[assistants.Message], error) {
-		return create(ctx, st.k, "put message", r, m, createOnly)
+		return create(ctx, st.k, "put message", r, m, createOnly, createOptions{})
 	})
 }
 
@@ -114,7 +147,7 @@ func (st *Messages) PutIf(ctx context.Context, m assistants.Message, etag string
 		return nil, err
 	}
 	if etag == "" {
-		return create(ctx, st.k, "create message", r, m, createOnly)
+		return create(ctx, st.k, "create message", r, m, createOnly, createOptions{})
 	}
 	return replace(ctx, st.k, "putif message", r, m, etag, messageGuard)
 }

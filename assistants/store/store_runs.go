@@ -151,23 +151,23 @@ func (st *Runs) Create(ctx context.Context, run assistants.Run) (*doc.Doc[assist
 		return nil, err
 	}
 	d := runDoc(sd)
-	if err := s.requireLive(ctx, op, r.key, r.thread, r.threadWhat); err != nil {
-		s.undoCreate(ctx, r, d.ETag)
-		unlock()
-		return nil, err
-	}
+	var after func(context.Context) error
 	if lockETag != "" {
-		if err := st.checkHolder(ctx, op, r, thread, run.ID, d.ETag); err != nil {
-			return nil, err
+		after = func(ctx context.Context) error { return st.checkHolder(ctx, op, r, thread, run.ID) }
+	}
+	if err := s.checkAfterWrite(ctx, op, r, after); err != nil {
+		if d, err = refuse(ctx, s, r, d, err); err != nil {
+			unlock()
 		}
+		return d, err
 	}
 	return d, nil
 }
 
-// checkHolder reads the lock back after a run was written and undoes
+// checkHolder reads the lock back after a run was written and refuses
 // the run if the lock names another run (taken over while this create
 // stalled).
-func (st *Runs) checkHolder(ctx context.Context, op string, r ref, thread, run, etag string) error {
+func (st *Runs) checkHolder(ctx context.Context, op string, r ref, thread, run string) error {
 	cur, err := doc.Get[activeRunLock](ctx, st.s.docs, lockKey(thread))
 	holder := ""
 	switch {
@@ -179,7 +179,6 @@ func (st *Runs) checkHolder(ctx context.Context, op string, r ref, thread, run, 
 	if holder == run {
 		return nil
 	}
-	st.s.undoCreate(ctx, r, etag)
 	if holder == "" {
 		return storage.Errorf(op, r.key, doc.ErrConflict, "the active-run lock of thread %s vanished while the run was created", thread)
 	}

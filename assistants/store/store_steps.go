@@ -70,7 +70,7 @@ func (st *Steps) Put(ctx context.Context, s assistants.RunStep) (*doc.Doc[assist
 		return nil, err
 	}
 	return put(ctx, st.k, "put run step", r, s, stepGuard, func() (*doc.Doc[assistants.RunStep], error) {
-		return create(ctx, st.k, "put run step", r, s, createOnly)
+		return create(ctx, st.k, "put run step", r, s, createOnly, createOptions{})
 	})
 }
 
@@ -83,7 +83,7 @@ func (st *Steps) PutIf(ctx context.Context, s assistants.RunStep, etag string) (
 		return nil, err
 	}
 	if etag == "" {
-		return create(ctx, st.k, "create run step", r, s, createOnly)
+		return create(ctx, st.k, "create run step", r, s, createOnly, createOptions{})
 	}
 	return replace(ctx, st.k, "putif run step", r, s, etag, stepGuard)
 }

@@ -349,8 +349,8 @@ func TestWriteCost(t *testing.T) {
 		}
 	})
 	t.Logf("message create: %v; message delete: %v", create, del)
-	if create["put"] != 2 || create["stat"] != 2 || len(create) != 2 {
-		t.Errorf("message create = %v, want 2 puts (marker, message) and 2 stats (thread before and after)", create)
+	if create["put"] != 2 || create["stat"] != 1 || create["get"] != 1 || len(create) != 3 {
+		t.Errorf("message create = %v, want 2 puts (marker, message), then a stat of the thread and a get of its active-run lock", create)
 	}
 	if del["delete"] != 2 || len(del) != 1 {
 		t.Errorf("message delete = %v, want 2 deletes (message, marker)", del)

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 
 	"github.com/r2kit/r2kit/assistants"
 
@@ -74,19 +75,19 @@ func (st *Threads) write(ctx context.Context, op string, t assistants.Thread, mo
 	if err != nil {
 		return nil, err
 	}
-	d, err := create(ctx, st.k, op, r, t, mode)
-	if err != nil {
-		return nil, err
+	// A thread deleted meanwhile (its tombstone written) refuses the
+	// write, which is undone.
+	notDeleted := func(ctx context.Context) error {
+		dead, err := doc.Exists(ctx, st.s.docs, tombstoneKey(t.ID))
+		switch {
+		case err != nil:
+			return storage.Wrap(op, r.key, nil, err)
+		case dead:
+			return storage.Errorf(op, r.key, ErrDeleted, "thread %s was deleted; its id cannot be used again for %s", t.ID, st.s.opts.TombstoneTTL)
+		}
+		return nil
 	}
-	dead, err := doc.Exists(ctx, st.s.docs, tombstoneKey(t.ID))
-	switch {
-	case err != nil:
-		return nil, storage.Wrap(op, r.key, nil, err)
-	case dead:
-		st.s.undoCreate(ctx, r, d.ETag)
-		return nil, storage.Errorf(op, r.key, ErrDeleted, "thread %s was deleted; its id cannot be used again for %s", t.ID, st.s.opts.TombstoneTTL)
-	}
-	return d, nil
+	return create(ctx, st.k, op, r, t, mode, createOptions{after: notDeleted})
 }
 
 // Create makes a new thread from a create request: a new id, created_at
@@ -105,13 +106,21 @@ func (st *Threads) Create(ctx context.Context, req *assistants.ThreadCreateReque
 		return nil, err
 	}
 	// A new id is free and has no tombstone: one unconditional PUT.
-	d, err := create(ctx, st.k, op, r, t, overwrite)
+	d, err := create(ctx, st.k, op, r, t, overwrite, createOptions{})
 	if err != nil {
 		return nil, err
 	}
 	for i := range req.Messages {
 		if _, err := st.s.Messages.Create(ctx, t.ID, &req.Messages[i]); err != nil {
-			_ = st.Delete(context.WithoutCancel(ctx), t.ID, "")
+			// Take the thread back, so that a failed create leaves
+			// nothing visible; a delete that cannot finish leaves a
+			// tombstone, which Repair completes.
+			_ = retryTransient(context.WithoutCancel(ctx), func(ctx context.Context) error {
+				if err := st.Delete(ctx, t.ID, ""); err != nil && !errors.Is(err, ErrNotFound) {
+					return err
+				}
+				return nil
+			})
 			return nil, err
 		}
 	}

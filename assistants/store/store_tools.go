@@ -52,7 +52,7 @@ func (st *Tools) Put(ctx context.Context, t assistants.Tool) (*doc.Doc[assistant
 	if err != nil {
 		return nil, err
 	}
-	return create(ctx, st.k, "put tool", r, t, overwrite)
+	return create(ctx, st.k, "put tool", r, t, overwrite, createOptions{})
 }
 
 // PutIf writes t only if the current tool's ETag is etag, or, with etag
@@ -64,7 +64,7 @@ func (st *Tools) PutIf(ctx context.Context, t assistants.Tool, etag string) (*do
 		return nil, err
 	}
 	if etag == "" {
-		return create(ctx, st.k, "create tool", r, t, createOnly)
+		return create(ctx, st.k, "create tool", r, t, createOnly, createOptions{})
 	}
 	return replace(ctx, st.k, "putif tool", r, t, etag, nil)
 }

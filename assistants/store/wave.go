@@ -2,47 +2,25 @@ package store
 
 import (
 	"context"
-	"sync"
+
+	"golang.org/x/sync/errgroup"
 )
 
-// wave calls f(ctx, i) for every i in [0, n), at most conc at a time,
-// and waits for them. The first error cancels the context of the calls
-// still running and is returned; calls not yet started are skipped.
+// wave calls f(ctx, i) for every i in [0, n), at most conc at a time
+// (an errgroup with a limit), and waits for them. The first error
+// cancels the context of the calls still running and is returned; calls
+// not yet started are skipped.
 func wave(ctx context.Context, n, conc int, f func(ctx context.Context, i int) error) error {
-	if n == 0 {
-		return ctx.Err()
-	}
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	var (
-		wg    sync.WaitGroup
-		sem   = make(chan struct{}, max(conc, 1))
-		once  sync.Once
-		first error
-	)
-	fail := func(err error) {
-		once.Do(func() {
-			first = err
-			cancel()
-		})
-	}
-loop:
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(max(conc, 1))
 	for i := range n {
-		select {
-		case sem <- struct{}{}:
-		case <-ctx.Done():
-			break loop
+		if gctx.Err() != nil {
+			break
 		}
-		wg.Go(func() {
-			defer func() { <-sem }()
-			if err := f(ctx, i); err != nil {
-				fail(err)
-			}
-		})
+		g.Go(func() error { return f(gctx, i) })
 	}
-	wg.Wait()
-	if first != nil {
-		return first
+	if err := g.Wait(); err != nil {
+		return err
 	}
 	return ctx.Err()
 }
