@@ -13,6 +13,7 @@ import (
 
 	"github.com/r2kit/r2kit/assistants"
 	"github.com/r2kit/r2kit/assistants/store"
+	"github.com/r2kit/r2kit/internal/iox"
 )
 
 // maxFieldBytes bounds the value of a multipart field other than the
@@ -170,7 +171,7 @@ func (s *Server) storeFilePart(ctx context.Context, up *upload, part *multipart.
 	if err := f.Validate(); err != nil {
 		return err
 	}
-	body := &recordingReader{r: part, left: s.cfg.MaxUploadBytes}
+	body := newRecordingReader(part, s.cfg.MaxUploadBytes)
 	attrs, err := s.store.Files.PutBlob(ctx, f.ID, body, &store.BlobOptions{
 		ContentType: mediaType(part.Header.Get("Content-Type")), Filename: name})
 	if err != nil {
@@ -230,25 +231,23 @@ func mediaType(ct string) string {
 // errUploadTooLarge marks a file part longer than Config.MaxUploadBytes.
 var errUploadTooLarge = errors.New("api: file part over the upload limit")
 
-// recordingReader reads the file part, fails once more than left bytes
-// came, and keeps the first read error: a failure of the request body
-// (too large, malformed, cut off) is then told apart from a failure of
-// storage, whatever the backend makes of it.
+// recordingReader reads the file part (capped at the upload limit, see
+// newRecordingReader) and keeps the first read error: a failure of the
+// request body (too large, malformed, cut off) is then told apart from a
+// failure of storage, whatever the backend makes of it.
 type recordingReader struct {
-	r    io.Reader
-	left int64
-	err  error
+	r   io.Reader
+	err error
+}
+
+// newRecordingReader reads r, failing with errUploadTooLarge once more
+// than limit bytes came.
+func newRecordingReader(r io.Reader, limit int64) *recordingReader {
+	return &recordingReader{r: iox.CapReader(r, limit, func() error { return errUploadTooLarge })}
 }
 
 func (c *recordingReader) Read(p []byte) (int, error) {
-	if int64(len(p)) > c.left+1 {
-		p = p[:c.left+1]
-	}
 	n, err := c.r.Read(p)
-	c.left -= int64(n)
-	if c.left < 0 {
-		err = errUploadTooLarge
-	}
 	if err != nil && !errors.Is(err, io.EOF) && c.err == nil {
 		c.err = err
 	}

@@ -358,9 +358,10 @@ func (x *execution) resume(ctx context.Context) (done bool, err error) {
 	return true, x.waitFor(ctx, &sd.Value)
 }
 
-// fail ends the run failed with last_error {code, message}.
+// fail ends the run failed with last_error {code, message} (cancelled
+// if a cancellation was asked for meanwhile).
 func (x *execution) fail(ctx context.Context, code, message string) error {
-	run, err := x.update(ctx, func(r *assistants.Run) error {
+	return x.finish(ctx, func(r *assistants.Run) error {
 		if r.Status == assistants.RunCancelling {
 			return r.Transition(assistants.RunCancelled, x.w.now().Unix())
 		}
@@ -368,15 +369,8 @@ func (x *execution) fail(ctx context.Context, code, message string) error {
 			return err
 		}
 		r.LastError = &assistants.LastError{Code: code, Message: message}
-		r.Usage = x.usage()
 		return nil
 	})
-	if err != nil {
-		return err
-	}
-	x.w.retire(ctx, x.id)
-	x.ev.run(run)
-	return nil
 }
 
 // modelFailed ends the run failed after the model endpoint failed.
@@ -402,8 +396,15 @@ func (x *execution) expire(ctx context.Context) error {
 
 // end moves the run to a terminal status with nothing more to write.
 func (x *execution) end(ctx context.Context, to assistants.RunStatus) error {
+	return x.finish(ctx, func(r *assistants.Run) error { return r.Transition(to, x.w.now().Unix()) })
+}
+
+// finish applies end (a move to a terminal status) to the run with the
+// usage so far, in one conditional write, then retires the run's queue
+// markers and emits the run.
+func (x *execution) finish(ctx context.Context, end func(r *assistants.Run) error) error {
 	run, err := x.update(ctx, func(r *assistants.Run) error {
-		if err := r.Transition(to, x.w.now().Unix()); err != nil {
+		if err := end(r); err != nil {
 			return err
 		}
 		r.Usage = x.usage()

@@ -15,23 +15,6 @@ import (
 	"github.com/r2kit/r2kit/assistants/store"
 )
 
-// RunExecutor is the seam between the HTTP API and run execution. It is
-// a copy of the interface the api package declares (api/runexec.go), so
-// that runner does not import api; the assertion below keeps Worker
-// implementing it.
-type RunExecutor interface {
-	// Enqueue makes the stored run threadID/runID (queued, or any active
-	// status) known to the workers of every process sharing the bucket.
-	Enqueue(ctx context.Context, threadID, runID string) error
-	// Stream executes the run in this process now and emits Assistants
-	// v2 stream events (event name, data object) as they happen,
-	// returning when the run reaches a terminal status or
-	// requires_action. The api handler writes SSE and the final "done".
-	Stream(ctx context.Context, threadID, runID string, emit func(event string, data any) error) error
-}
-
-var _ RunExecutor = (*Worker)(nil)
-
 // Options configures a Worker. The zero value (or nil) gives the
 // defaults documented on each field.
 type Options struct {

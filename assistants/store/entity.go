@@ -61,10 +61,17 @@ func validateValue(op, key string, v any) error {
 	if !ok {
 		return nil
 	}
-	err := val.Validate()
-	if err == nil {
-		return nil
+	if err := val.Validate(); err != nil {
+		return validationErr(op, key, err)
 	}
+	return nil
+}
+
+// validationErr returns a validation failure as the doc package does: a
+// *doc.ValidationError naming the field (when err has a Field method,
+// as *assistants.FieldError does), in a *storage.Error naming op and
+// key.
+func validationErr(op, key string, err error) error {
 	ve := &doc.ValidationError{Err: err}
 	var f interface{ Field() string }
 	if errors.As(err, &f) {

@@ -1,8 +1,6 @@
 package store
 
 import (
-	"errors"
-	"io"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -95,18 +93,5 @@ func TestIdSuffixAt(t *testing.T) {
 	}
 	if low := assistants.PrefixRun + idSuffixAt(at.Add(1e6)); low <= id {
 		t.Fatalf("bound of the next millisecond %q not above %q", low, id)
-	}
-}
-
-func TestCapReader(t *testing.T) {
-	for _, c := range []struct {
-		n, left int64
-		tooBig  bool
-	}{{10, 10, false}, {11, 10, true}, {0, 0, false}, {1, 0, true}, {1 << 20, 1<<20 - 1, true}} {
-		r := &capReader{r: strings.NewReader(strings.Repeat("x", int(c.n))), left: c.left, limit: c.left}
-		got, err := io.ReadAll(r)
-		if tooBig := errors.Is(err, ErrFileTooLarge); tooBig != c.tooBig || !tooBig && int64(len(got)) != c.n {
-			t.Errorf("%d bytes, cap %d: read %d, err %v", c.n, c.left, len(got), err)
-		}
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/r2kit/r2kit/assistants"
+	"github.com/r2kit/r2kit/internal/iox"
 
 	"github.com/r2kit/r2kit/blob"
 	"github.com/r2kit/r2kit/doc"
@@ -129,30 +130,10 @@ func (st *Files) PutBlob(ctx context.Context, id string, body io.Reader, opts *B
 	if o.Size > limit {
 		return nil, storage.Wrap("put", key, nil, tooLarge(limit))
 	}
-	return blob.Put(ctx, st.s.b, key, &capReader{r: body, left: limit, limit: limit}, &blob.PutOptions{
+	return blob.Put(ctx, st.s.b, key, iox.CapReader(body, limit, func() error { return tooLarge(limit) }), &blob.PutOptions{
 		ContentType: o.ContentType, Filename: o.Filename, Metadata: o.Metadata,
 		Size: o.Size, TTL: st.k.ttl, Now: st.s.opts.Now,
 	})
-}
-
-// capReader fails once more than left bytes were read, with the error
-// of a body over limit.
-type capReader struct {
-	r     io.Reader
-	left  int64
-	limit int64
-}
-
-func (c *capReader) Read(p []byte) (int, error) {
-	if int64(len(p)) > c.left+1 {
-		p = p[:c.left+1]
-	}
-	n, err := c.r.Read(p)
-	c.left -= int64(n)
-	if c.left < 0 {
-		return n, tooLarge(c.limit)
-	}
-	return n, err
 }
 
 // GetBlob opens the bytes of file id; rng, if not nil, selects a byte

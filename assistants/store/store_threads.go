@@ -164,12 +164,4 @@ func (st *Threads) Delete(ctx context.Context, id, etag string) error {
 // invalidParams wraps the validation failure of a request or of list
 // parameters: an error matching doc.ErrValidation (and
 // storage.ErrInvalidArgument) that names the field.
-func invalidParams(op string, err error) error {
-	return validateValue(op, "", validatorFunc(func() error { return err }))
-}
-
-// validatorFunc adapts a func to the Validate method validateValue
-// looks for.
-type validatorFunc func() error
-
-func (f validatorFunc) Validate() error { return f() }
+func invalidParams(op string, err error) error { return validationErr(op, "", err) }

@@ -42,7 +42,10 @@ func (a *app) addRunFlags(f *pflag.FlagSet, o *runOptions) {
 // the api.Server because it executes runs through the server's Store.
 type executorRef struct{ w *runner.Worker }
 
-var _ api.RunExecutor = (*executorRef)(nil)
+var (
+	_ api.RunExecutor = (*executorRef)(nil)
+	_ api.RunExecutor = (*runner.Worker)(nil)
+)
 
 func (e *executorRef) Enqueue(ctx context.Context, thread, run string) error {
 	return e.w.Enqueue(ctx, thread, run)

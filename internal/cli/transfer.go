@@ -12,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/r2kit/r2kit/internal/iox"
 	"github.com/r2kit/r2kit/storage"
 )
 
@@ -200,17 +201,5 @@ func guessContentType(key, file string) string {
 
 // copyCtx copies src to dst, stopping when ctx is done.
 func copyCtx(ctx context.Context, dst io.Writer, src io.Reader) (int64, error) {
-	return io.Copy(dst, ctxReader{ctx, src})
-}
-
-type ctxReader struct {
-	ctx context.Context
-	r   io.Reader
-}
-
-func (c ctxReader) Read(p []byte) (int, error) {
-	if err := c.ctx.Err(); err != nil {
-		return 0, err
-	}
-	return c.r.Read(p)
+	return io.Copy(dst, iox.ContextReader(ctx, src))
 }

@@ -7,6 +7,7 @@ import (
 	"io"
 	"slices"
 
+	"github.com/r2kit/r2kit/internal/iox"
 	"github.com/r2kit/r2kit/storage"
 )
 
@@ -110,7 +111,7 @@ func (b *Bucket) precheck(ctx context.Context, op, key string) error {
 // the body must be exactly size bytes long.
 func readBody(ctx context.Context, r io.Reader, size int64) ([]byte, error) {
 	var buf bytes.Buffer
-	src := io.Reader(ctxReader{ctx, r})
+	src := iox.ContextReader(ctx, r)
 	if size > 0 {
 		buf.Grow(int(min(size, 64<<20)) + bytes.MinRead)
 		src = io.LimitReader(src, size+1)
@@ -131,19 +132,6 @@ func readBody(ctx context.Context, r io.Reader, size int64) ([]byte, error) {
 		return nil, fmt.Errorf("%w: body is %d bytes, Size says %d", storage.ErrInvalidArgument, buf.Len(), size)
 	}
 	return buf.Bytes(), nil
-}
-
-// ctxReader fails reads once ctx is done.
-type ctxReader struct {
-	ctx context.Context
-	r   io.Reader
-}
-
-func (c ctxReader) Read(p []byte) (int, error) {
-	if err := c.ctx.Err(); err != nil {
-		return 0, err
-	}
-	return c.r.Read(p)
 }
 
 // bodyError is a failure of the caller's body reader.
