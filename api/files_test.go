@@ -13,8 +13,8 @@ import (
 
 	"github.com/r2kit/r2kit/api"
 	"github.com/r2kit/r2kit/assistants"
+	"github.com/r2kit/r2kit/internal/backendtest"
 	"github.com/r2kit/r2kit/storage"
-	"github.com/r2kit/r2kit/storage/memstore"
 )
 
 // part is one part of a multipart body: a field, or a file when
@@ -66,9 +66,12 @@ func storedKeys(t testing.TB, b storage.Bucket) []string {
 	return keys
 }
 
+// TestUpload runs over every backend (see internal/backendtest).
 func TestUpload(t *testing.T) {
-	b := memstore.New()
-	defer b.Close()
+	backendtest.ForEach(t, func(t *testing.T, newBucket func(testing.TB) storage.Bucket) { testUpload(t, newBucket(t)) })
+}
+
+func testUpload(t *testing.T, b storage.Bucket) {
 	srv := startServer(t, b, api.Config{MaxUploadBytes: 1000, MaxBodyBytes: 4096})
 	c := httpClient(t)
 	upload := func(parts []part, unterminated bool) (int, []byte) {
@@ -134,9 +137,12 @@ func TestUpload(t *testing.T) {
 	}
 }
 
+// TestFileContentRanges runs over every backend (see internal/backendtest).
 func TestFileContentRanges(t *testing.T) {
-	b := memstore.New()
-	defer b.Close()
+	backendtest.ForEach(t, func(t *testing.T, newBucket func(testing.TB) storage.Bucket) { testFileContentRanges(t, newBucket(t)) })
+}
+
+func testFileContentRanges(t *testing.T, b storage.Bucket) {
 	srv := startServer(t, b, api.Config{})
 	c := httpClient(t)
 	data := "0123456789abcdefghij" // 20 bytes

@@ -15,7 +15,8 @@ import (
 	"github.com/r2kit/r2kit/api"
 	"github.com/r2kit/r2kit/assistants"
 	"github.com/r2kit/r2kit/assistants/store"
-	"github.com/r2kit/r2kit/storage/memstore"
+	"github.com/r2kit/r2kit/internal/backendtest"
+	"github.com/r2kit/r2kit/storage"
 )
 
 // fakeExecutor is a RunExecutor that plays a run with one function
@@ -128,10 +129,8 @@ func (f *fakeExecutor) Stream(ctx context.Context, thread, id string, emit func(
 
 // runServer starts a server with a fake executor, an assistant and a
 // thread.
-func runServer(t *testing.T) (*liveServer, *fakeExecutor, openai.Client, string, string) {
+func runServer(t *testing.T, b storage.Bucket) (*liveServer, *fakeExecutor, openai.Client, string, string) {
 	t.Helper()
-	b := memstore.New()
-	t.Cleanup(func() { b.Close() })
 	fx := &fakeExecutor{}
 	srv := startServer(t, b, api.Config{Runs: fx})
 	fx.store = srv.Store()
@@ -160,8 +159,15 @@ func events(t *testing.T, s *ssestream.Stream[openai.AssistantStreamEventUnion])
 	return names, evs, s.Err()
 }
 
+// TestRunStreamAndToolOutputs runs over every backend (see internal/backendtest).
 func TestRunStreamAndToolOutputs(t *testing.T) {
-	_, fx, c, asst, thread := runServer(t)
+	backendtest.ForEach(t, func(t *testing.T, newBucket func(testing.TB) storage.Bucket) {
+		testRunStreamAndToolOutputs(t, newBucket(t))
+	})
+}
+
+func testRunStreamAndToolOutputs(t *testing.T, b storage.Bucket) {
+	_, fx, c, asst, thread := runServer(t, b)
 	ctx := t.Context()
 	names, evs, err := events(t, c.Beta.Threads.Runs.NewStreaming(ctx, thread, openai.BetaThreadRunNewParams{AssistantID: asst}))
 	if err != nil || strings.Join(names, ",") != "thread.run.created,thread.run.in_progress,thread.run.requires_action" {
@@ -219,8 +225,15 @@ func TestRunStreamAndToolOutputs(t *testing.T) {
 
 // Outputs are recorded in the run's tool_calls step; without one, in a
 // new step; a second, different submission is refused.
+// TestToolOutputsWithoutStep runs over every backend (see internal/backendtest).
 func TestToolOutputsWithoutStep(t *testing.T) {
-	srv, fx, c, asst, thread := runServer(t)
+	backendtest.ForEach(t, func(t *testing.T, newBucket func(testing.TB) storage.Bucket) {
+		testToolOutputsWithoutStep(t, newBucket(t))
+	})
+}
+
+func testToolOutputsWithoutStep(t *testing.T, b storage.Bucket) {
+	srv, fx, c, asst, thread := runServer(t, b)
 	ctx := t.Context()
 	run, err := c.Beta.Threads.Runs.New(ctx, thread, openai.BetaThreadRunNewParams{AssistantID: asst})
 	if err != nil {
@@ -276,8 +289,15 @@ func TestToolOutputsWithoutStep(t *testing.T) {
 	}
 }
 
+// TestCreateThreadAndRunStream runs over every backend (see internal/backendtest).
 func TestCreateThreadAndRunStream(t *testing.T) {
-	_, _, c, asst, _ := runServer(t)
+	backendtest.ForEach(t, func(t *testing.T, newBucket func(testing.TB) storage.Bucket) {
+		testCreateThreadAndRunStream(t, newBucket(t))
+	})
+}
+
+func testCreateThreadAndRunStream(t *testing.T, b storage.Bucket) {
+	_, _, c, asst, _ := runServer(t, b)
 	names, evs, err := events(t, c.Beta.Threads.NewAndRunStreaming(t.Context(), openai.BetaThreadNewAndRunParams{AssistantID: asst,
 		Thread: openai.BetaThreadNewAndRunParamsThread{Messages: []openai.BetaThreadNewAndRunParamsThreadMessage{{
 			Role: "user", Content: openai.BetaThreadNewAndRunParamsThreadMessageContentUnion{OfString: openai.String("hi")}}}}}))
@@ -289,9 +309,14 @@ func TestCreateThreadAndRunStream(t *testing.T) {
 	}
 }
 
+// TestRunExecutorFailures runs over every backend (see internal/backendtest).
 func TestRunExecutorFailures(t *testing.T) {
+	backendtest.ForEach(t, func(t *testing.T, newBucket func(testing.TB) storage.Bucket) { testRunExecutorFailures(t, newBucket) })
+}
+
+func testRunExecutorFailures(t *testing.T, newBucket func(testing.TB) storage.Bucket) {
 	t.Run("enqueue", func(t *testing.T) {
-		srv, fx, c, asst, thread := runServer(t)
+		srv, fx, c, asst, thread := runServer(t, newBucket(t))
 		fx.mu.Lock()
 		fx.enqueueErr = errors.New("queue full")
 		fx.mu.Unlock()
@@ -306,13 +331,13 @@ func TestRunExecutorFailures(t *testing.T) {
 		}
 	})
 	t.Run("stream fails at once", func(t *testing.T) {
-		_, fx, c, asst, thread := runServer(t)
+		_, fx, c, asst, thread := runServer(t, newBucket(t))
 		fx.streamErr = errors.New("model down")
 		_, _, err := events(t, c.Beta.Threads.Runs.NewStreaming(t.Context(), thread, openai.BetaThreadRunNewParams{AssistantID: asst}))
 		wantAPIError(t, err, 500, "server_error", "")
 	})
 	t.Run("stream fails midway", func(t *testing.T) {
-		srv, fx, _, asst, thread := runServer(t)
+		srv, fx, _, asst, thread := runServer(t, newBucket(t))
 		fx.streamErr, fx.failAfter = api.InvalidRequest("", "the model refused"), 1
 		status, h, body := rawRequest(t, httpClient(t), "POST", srv.URL+"/v1/threads/"+thread+"/runs", "application/json",
 			strings.NewReader(`{"assistant_id":"`+asst+`","stream":true}`))
