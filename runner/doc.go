@@ -6,7 +6,9 @@
 // function tool calls assembled from stream fragments, and retries of
 // timeouts, 429s and 5xx answers before any output arrived.
 //
-// Worker executes runs stored by the assistants package. Every r2kit
+// Worker executes runs stored by package assistants/store, and works
+// only through its methods (Runs.UpdateLeased, Runs.GetLeased, the run
+// Queue, DB.ActiveRuns): it builds no key and touches no object itself. Every r2kit
 // serve process runs one (Run, the background loop); the API hands it
 // the runs it stores (Enqueue), or has it execute a run in the request
 // and stream its events (Stream).
@@ -23,15 +25,15 @@
 // (the run fails with last_error server_error, rate_limit_exceeded or
 // invalid_prompt). A cancellation (the API writes cancelling) is seen
 // within CheckInterval and ends the run cancelled; a run past its
-// expires_at ends expired. Every status change goes through the
-// RunStore's state machine, which releases the thread's active-run
-// lock at a terminal status.
+// expires_at ends expired. Every status change goes through the store's
+// run state machine (store.Runs), which releases the thread's
+// active-run lock at a terminal status.
 //
 // # Many workers, one bucket
 //
 // A run is claimed with a conditional write of the run that stores a
-// lease in it (see lease.go and store.Lease): the lease is
-// stored with the run but never served by the API. The holder renews
+// lease in it (see lease.go and store.Lease): the lease is a store
+// document kept with the run, never part of the API's run object. The holder renews
 // it every LeaseDuration/3; every write of its results is conditional
 // on still holding it, so a worker that lost its lease writes nothing
 // more, and a run whose worker died is claimed by another once the
@@ -39,7 +41,7 @@
 // the turn starts and kept in the lease; they are written with
 // create-only writes, so a turn taken over after its worker died
 // writes no second reply (and finds a reply already written instead of
-// asking the model again). Queued runs are found through small marker
-// objects under QueuePrefix, one per run, without scanning threads (see
-// queue.go).
+// asking the model again). Queued runs are found through the store's
+// run queue (store.Queue: one marker per run under queue/), without
+// scanning threads (see queue.go).
 package runner

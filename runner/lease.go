@@ -15,7 +15,7 @@ import (
 // A worker executes a run only while it holds the run's lease: the
 // store.Lease stored with the run (owner, expiry, a claim
 // counter, and the ids of the current turn's step and message). A claim
-// is a conditional write of the run (RunStore.Update) that finds the run
+// is a conditional write of the run (store.Runs.UpdateLeased) that finds the run
 // claimable and writes a lease naming the worker:
 //
 //   - queued: the run moves to in_progress and a new turn starts, with
