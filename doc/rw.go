@@ -5,7 +5,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"io"
 	"maps"
 	"time"
 
@@ -32,25 +31,22 @@ func (s *Store) read(ctx context.Context, key string, revalidate bool) (snapshot
 	if revalidate && hit {
 		opts = &storage.GetOptions{IfNoneMatch: c.etag}
 	}
-	obj, err := s.b.Get(ctx, key, opts)
+	// The Get and the whole body are one read: a body cut short is read
+	// again (storage.ReadAll), so that one cut connection does not fail
+	// a listing page.
+	attrs, body, err := storage.ReadAll(ctx, s.b, key, opts, s.opts.MaxDocumentSize)
 	switch {
 	case hit && errors.Is(err, storage.ErrNotModified):
 		return s.fromCached(c), nil
 	case errors.Is(err, storage.ErrNotFound):
 		s.cache.drop(key)
 		return snapshot{}, nil
+	case errors.Is(err, storage.ErrInvalidArgument):
+		return snapshot{}, storage.Errorf("get", key, ErrInternal, "document larger than %d bytes", s.opts.MaxDocumentSize)
 	case err != nil:
 		return snapshot{}, err
 	}
-	defer obj.Body.Close()
-	body, err := io.ReadAll(io.LimitReader(obj.Body, s.opts.MaxDocumentSize+1))
-	if err != nil {
-		// A body cut short is a temporary failure: nothing was decided.
-		return snapshot{}, storage.Wrap("get", key, storage.ErrTransient, err)
-	}
-	if int64(len(body)) > s.opts.MaxDocumentSize {
-		return snapshot{}, storage.Errorf("get", key, ErrInternal, "document larger than %d bytes", s.opts.MaxDocumentSize)
-	}
+	obj := attrs
 	s.observe(key, obj.Metadata)
 	v := cached{etag: obj.ETag, body: body, md: obj.Metadata}
 	s.cache.put(key, v)

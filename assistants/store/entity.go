@@ -257,7 +257,14 @@ func (s *DB) putMarker(ctx context.Context, op, subject, key string) error {
 	if key == "" {
 		return nil
 	}
-	if _, err := s.b.Put(ctx, key, strings.NewReader(""), nil); err != nil {
+	// The marker is empty and written unconditionally: re-sending it
+	// after a transient failure or a lost answer is always safe.
+	_, err := resilience.Do(ctx, func(ctx context.Context) (*storage.Attrs, error) {
+		return s.b.Put(ctx, key, strings.NewReader(""), nil)
+	}, &resilience.Config[*storage.Attrs]{Retry: checkPolicy, RetryIf: func(err error) bool {
+		return resilience.Retryable(err) || errors.Is(err, storage.ErrAmbiguous)
+	}})
+	if err != nil {
 		return storage.Wrap(op, subject, nil, err)
 	}
 	return nil

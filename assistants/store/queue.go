@@ -5,7 +5,6 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
-	"io"
 	"iter"
 	"strings"
 	"time"
@@ -113,16 +112,12 @@ func (q *Queue) Thread(ctx context.Context, state QueueState, run string) (strin
 	if err != nil {
 		return "", invalidID("read queue marker", err)
 	}
-	obj, err := q.s.b.Get(ctx, key, nil)
+	_, raw, err := storage.ReadAll(ctx, q.s.b, key, nil, maxMarkerBytes)
 	if err != nil {
 		return "", err
 	}
-	defer obj.Body.Close()
 	var m marker
-	raw, err := io.ReadAll(io.LimitReader(obj.Body, maxMarkerBytes))
-	if err == nil {
-		err = json.Unmarshal(raw, &m)
-	}
+	err = json.Unmarshal(raw, &m)
 	if err == nil {
 		err = assistants.ParseID(assistants.PrefixThread, m.ThreadID)
 	}
