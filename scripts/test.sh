@@ -28,6 +28,19 @@ if ! command -v staticcheck >/dev/null || ! staticcheck -version | grep -q "(${S
 fi
 staticcheck ./...
 
+step "go get from a scratch module (a user's Bucket under the conformance suite)"
+scratch=$(mktemp -d -t r2kit-scratch.XXXXXX)
+cp scripts/testdata/userbucket/*.go "$scratch"/
+(
+  cd "$scratch"
+  go mod init example.com/userbucket >/dev/null 2>&1
+  go mod edit -replace "github.com/r2kit/r2kit=$OLDPWD"
+  go get github.com/r2kit/r2kit@v0.0.0 >/dev/null
+  go mod tidy >/dev/null 2>&1
+  go test -count=1 ./...
+)
+rm -rf "$scratch"
+
 step "S3 test servers (versitygw)"
 eval "$(scripts/s3server.sh start)"
 trap 'scripts/s3server.sh stop >/dev/null 2>&1 || true' EXIT
