@@ -84,6 +84,10 @@ func open(dir string, opts *Options) (*Bucket, error) {
 		b.closeFiles()
 		return nil, err
 	}
+	if err := b.openFormat(); err != nil {
+		b.closeFiles()
+		return nil, err
+	}
 	if b.foldCase = ignoresCase(b.rootfd); b.foldCase {
 		b.log.Warn("filestore: the filesystem ignores letter case in names: keys that differ only in case name the same object",
 			"dir", abs)
@@ -175,21 +179,21 @@ func (b *Bucket) release() {
 }
 
 // begin starts an operation on key whose arguments are valid: it checks
-// that the Bucket is open and ctx is not done, and returns key's path
-// relative to the root. Unless it fails, the caller must call release.
-func (b *Bucket) begin(ctx context.Context, op, key string) (string, error) {
-	rel, err := resolve(b.dir, key)
+// that the Bucket is open and ctx is not done, and returns the path of
+// key's object file. Unless it fails, the caller must call release.
+func (b *Bucket) begin(ctx context.Context, op, key string) (path, error) {
+	p, err := resolve(key)
 	if err != nil {
-		return "", storage.Wrap(op, key, nil, err)
+		return path{}, storage.Wrap(op, key, nil, err)
 	}
 	if err := b.acquire(op, key); err != nil {
-		return "", err
+		return path{}, err
 	}
 	if err := ctx.Err(); err != nil {
 		b.release()
-		return "", storage.Wrap(op, key, nil, err)
+		return path{}, storage.Wrap(op, key, nil, err)
 	}
-	return rel, nil
+	return p, nil
 }
 
 // fsError turns an error of the filesystem about key into the error a
