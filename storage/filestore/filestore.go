@@ -48,9 +48,12 @@ type Bucket struct {
 }
 
 // Open opens the directory dir as a Bucket, creating it if it does not
-// exist. opts may be nil. Open removes the temp files that crashed
-// writers left behind, and keeps those that live writers, in this
-// process or another, are still writing.
+// exist. opts may be nil. A directory of format 1 (earlier releases) is
+// migrated to format 2 first, and an interrupted migration finished (see
+// the package documentation); a directory of a newer format is an error.
+// Open removes the temp files that crashed writers left behind, and keeps
+// those that live writers, in this process or another, are still
+// writing.
 func Open(dir string, opts *Options) (*Bucket, error) {
 	b, err := open(dir, opts)
 	if err != nil {
