@@ -20,12 +20,12 @@ func (b *Bucket) Delete(ctx context.Context, key string, opts *storage.DeleteOpt
 	if opts == nil {
 		opts = &storage.DeleteOptions{}
 	}
-	rel, err := b.begin(ctx, op, key)
+	p, err := b.begin(ctx, op, key)
 	if err != nil {
 		return err
 	}
 	defer b.release()
-	d, err := b.remove(ctx, op, key, rel, opts)
+	d, err := b.remove(ctx, op, key, p, opts)
 	if err != nil {
 		return err
 	}
@@ -35,20 +35,20 @@ func (b *Bucket) Delete(ctx context.Context, key string, opts *storage.DeleteOpt
 			return storage.Errorf(op, key, storage.ErrAmbiguous, "syncing directory: %w", err)
 		}
 	}
-	parent, _ := splitRel(rel)
+	parent, _ := splitRel(p.rel)
 	b.prune(parent)
 	return nil
 }
 
-// remove removes the object file at rel under the key's lock, if the
-// condition holds and ctx is not done, and returns its directory.
-func (b *Bucket) remove(ctx context.Context, op, key, rel string, opts *storage.DeleteOptions) (dir, error) {
+// remove removes the object file of key at p under the key's lock, if
+// the condition holds and ctx is not done, and returns its directory.
+func (b *Bucket) remove(ctx context.Context, op, key string, p path, opts *storage.DeleteOptions) (dir, error) {
 	unlock, err := b.lockKey(key)
 	if err != nil {
 		return dir{}, storage.Wrap(op, key, nil, err)
 	}
 	defer unlock()
-	etag, exists, err := b.current(rel)
+	etag, exists, err := b.current(p, key)
 	switch {
 	case err != nil:
 		return dir{}, fsError(op, key, err)
@@ -61,7 +61,7 @@ func (b *Bucket) remove(ctx context.Context, op, key, rel string, opts *storage.
 	if err := ctx.Err(); err != nil {
 		return dir{}, storage.Wrap(op, key, nil, err)
 	}
-	parent, name := splitRel(rel)
+	parent, name := splitRel(p.rel)
 	d, err := openDir(b.rootfd, parent)
 	if err == nil {
 		err = ignoringEINTR(func() error { return unix.Unlinkat(d.fd, name, 0) })

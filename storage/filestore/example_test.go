@@ -54,13 +54,16 @@ func Example() {
 	obj.Body.Close()
 	fmt.Println(obj.ContentType, string(body))
 
-	// The key is the file's path under the directory.
-	_, err = os.Stat(filepath.Join(dir, "threads", "t1.json"))
+	// The key's directories end in %2F under the directory.
+	_, err = os.Stat(filepath.Join(dir, "threads%2F", "t1.json"))
 	fmt.Println("file exists:", err == nil)
 
-	// Keys that are not plain relative paths are refused.
+	// Every key S3 and R2 accept is a key, even one that looks like a
+	// path out of the directory: it stays inside.
 	_, err = b.Put(ctx, "../outside", strings.NewReader("x"), nil)
-	fmt.Println(err)
+	fmt.Println("put ../outside:", err)
+	_, err = os.Stat(filepath.Join(dir, "%2E.%2F", "outside"))
+	fmt.Println("stored inside:", err == nil)
 
 	// Output:
 	// created, etag "2bd028e6cffe66f3471ccaf4cf8a739d"
@@ -68,5 +71,6 @@ func Example() {
 	// stale update lost: true
 	// application/json {"title":"hello"}
 	// file exists: true
-	// put ../outside: invalid key: ".." path segment
+	// put ../outside: <nil>
+	// stored inside: true
 }

@@ -48,9 +48,12 @@ type Bucket struct {
 }
 
 // Open opens the directory dir as a Bucket, creating it if it does not
-// exist. opts may be nil. Open removes the temp files that crashed
-// writers left behind, and keeps those that live writers, in this
-// process or another, are still writing.
+// exist. opts may be nil. A directory of format 1 (earlier releases) is
+// migrated to format 2 first, and an interrupted migration finished (see
+// the package documentation); a directory of a newer format is an error.
+// Open removes the temp files that crashed writers left behind, and keeps
+// those that live writers, in this process or another, are still
+// writing.
 func Open(dir string, opts *Options) (*Bucket, error) {
 	b, err := open(dir, opts)
 	if err != nil {
@@ -81,6 +84,10 @@ func open(dir string, opts *Options) (*Bucket, error) {
 		b.stripes[i].fd = -1
 	}
 	if err := b.openDirs(); err != nil {
+		b.closeFiles()
+		return nil, err
+	}
+	if err := b.openFormat(); err != nil {
 		b.closeFiles()
 		return nil, err
 	}
@@ -175,21 +182,21 @@ func (b *Bucket) release() {
 }
 
 // begin starts an operation on key whose arguments are valid: it checks
-// that the Bucket is open and ctx is not done, and returns key's path
-// relative to the root. Unless it fails, the caller must call release.
-func (b *Bucket) begin(ctx context.Context, op, key string) (string, error) {
-	rel, err := resolve(b.dir, key)
+// that the Bucket is open and ctx is not done, and returns the path of
+// key's object file. Unless it fails, the caller must call release.
+func (b *Bucket) begin(ctx context.Context, op, key string) (path, error) {
+	p, err := resolve(key)
 	if err != nil {
-		return "", storage.Wrap(op, key, nil, err)
+		return path{}, storage.Wrap(op, key, nil, err)
 	}
 	if err := b.acquire(op, key); err != nil {
-		return "", err
+		return path{}, err
 	}
 	if err := ctx.Err(); err != nil {
 		b.release()
-		return "", storage.Wrap(op, key, nil, err)
+		return path{}, storage.Wrap(op, key, nil, err)
 	}
-	return rel, nil
+	return p, nil
 }
 
 // fsError turns an error of the filesystem about key into the error a

@@ -4,7 +4,6 @@ package filestore_test
 
 import (
 	"os"
-	"strings"
 	"testing"
 
 	"go.uber.org/goleak"
@@ -25,38 +24,14 @@ func TestMain(m *testing.M) {
 
 // harness runs the conformance suite on fresh directories. With sync
 // false the buckets skip fsync, which makes no difference to what a
-// running process observes.
+// running process observes. Filestore declares no key rejected: it
+// stores every key S3 and R2 accept.
 func harness(sync bool) storagetest.Harness {
 	return storagetest.Harness{
 		NewBucket: func(t testing.TB) storage.Bucket {
 			return openBucket(t, t.TempDir(), &filestore.Options{NoSync: !sync})
 		},
-		RejectsKey: rejectsKey,
 	}
-}
-
-// rejectsKey states which keys of the suite's tables filestore refuses
-// beyond storage.ValidateKey: those that cannot be a relative path of a
-// file strictly inside the root, and the reserved directory.
-//
-// It also declares "a" and "b", which filestore stores, but not together
-// with the deeper keys "a/b" and "b/2" of the suite's listing fixture: a
-// path cannot be both a file and a directory. The suite leaves them out
-// of that fixture; TestConflicts tests the conflict itself.
-func rejectsKey(key string) bool {
-	if key == "a" || key == "b" {
-		return true
-	}
-	if strings.HasPrefix(key, "/") || strings.HasSuffix(key, "/") {
-		return true
-	}
-	segs := strings.Split(key, "/")
-	for _, seg := range segs {
-		if seg == "" || seg == "." || seg == ".." || len(seg) > filestore.MaxSegmentLen {
-			return true
-		}
-	}
-	return strings.EqualFold(segs[0], ".r2kit")
 }
 
 func TestConformance(t *testing.T) {

@@ -20,9 +20,13 @@ import (
 // after it, and the placeholder is overwritten with the body's MD5 before
 // the file is renamed into place.
 const (
-	magic         = "R2KITOBJ"
-	prefixLen     = len(magic) + 4 // magic and header length
-	formatVersion = 1
+	magic     = "R2KITOBJ"
+	prefixLen = len(magic) + 4 // magic and header length
+
+	// headerVersion is the version of the headers Put writes: 2 names
+	// the key. Headers of version 1 (format 1 directories) do not, and
+	// are read only at paths without a hashed name.
+	headerVersion = 2
 
 	// maxHeaderLen bounds the JSON header: user metadata is at most
 	// storage.MaxMetadataSize bytes, so only an outsized content type can
@@ -38,6 +42,7 @@ const (
 type header struct {
 	V           int               `json:"v"`
 	ETag        string            `json:"etag"` // 32 lower-case hex digits, unquoted
+	Key         string            `json:"key,omitempty"`
 	ContentType string            `json:"content_type,omitempty"`
 	Metadata    map[string]string `json:"metadata,omitempty"`
 }
@@ -51,18 +56,25 @@ var errNotObject = errors.New("not an object file")
 var errCorrupt = errors.New("corrupt object file")
 
 // encodeHeader returns the magic, length and JSON header of an object
-// file with a placeholder ETag, and the offset of the placeholder.
-func encodeHeader(contentType string, md map[string]string) (buf []byte, etagOff int64, err error) {
-	js, err := json.Marshal(header{V: formatVersion, ETag: etagPlaceholder, ContentType: contentType, Metadata: md})
+// file for key with a placeholder ETag, and the offset of the
+// placeholder.
+func encodeHeader(key, contentType string, md map[string]string) (buf []byte, etagOff int64, err error) {
+	return marshalHeader(&header{V: headerVersion, ETag: etagPlaceholder, Key: key, ContentType: contentType, Metadata: md})
+}
+
+// marshalHeader returns the magic, length and JSON encoding of h, and the
+// offset of its ETag.
+func marshalHeader(h *header) (buf []byte, etagOff int64, err error) {
+	js, err := json.Marshal(h)
 	if err != nil {
 		return nil, 0, err
 	}
 	if len(js) > maxHeaderLen {
 		return nil, 0, fmt.Errorf("content type and metadata take %d bytes, more than %d", len(js), maxHeaderLen)
 	}
-	i := bytes.Index(js, []byte(`"etag":"`+etagPlaceholder+`"`))
+	i := bytes.Index(js, []byte(`"etag":"`+h.ETag+`"`))
 	if i < 0 {
-		panic("filestore: etag placeholder missing from header")
+		panic("filestore: etag missing from header")
 	}
 	buf = make([]byte, prefixLen, prefixLen+len(js))
 	copy(buf, magic)
@@ -92,8 +104,8 @@ func decodeHeader(b []byte) (*header, error) {
 	if err := json.Unmarshal(b[prefixLen:], &h); err != nil {
 		return nil, fmt.Errorf("%w: %v", errCorrupt, err)
 	}
-	if h.V != formatVersion {
-		return nil, fmt.Errorf("%w: format version %d, want %d", errCorrupt, h.V, formatVersion)
+	if h.V != 1 && h.V != headerVersion {
+		return nil, fmt.Errorf("%w: header version %d, want 1 or %d", errCorrupt, h.V, headerVersion)
 	}
 	if !isHexMD5(h.ETag) {
 		return nil, fmt.Errorf("%w: etag %q", errCorrupt, h.ETag)

@@ -41,11 +41,18 @@ func openat(dirfd int, name string, flags int, perm uint32) (int, error) {
 // open fails with ELOOP, or ENOTDIR for an inner component on some
 // systems), so the file opened is always beneath dirfd.
 func openBeneath(dirfd int, rel string, flags int, perm uint32) (int, error) {
-	if fd, err, ok := openat2Beneath(dirfd, rel, flags, perm); ok {
-		return fd, err
+	if len(rel) < maxPath {
+		if fd, err, ok := openat2Beneath(dirfd, rel, flags, perm); ok {
+			return fd, err
+		}
 	}
 	return walkOpen(dirfd, rel, flags, perm)
 }
+
+// maxPath is the longest path a system call takes (PATH_MAX less the
+// NUL). Encoded keys can be longer ("//////..." is a directory per
+// slash): those are walked one component at a time.
+const maxPath = 4096 - 1 // PATH_MAX of Linux, the one system with openat2
 
 // walkOpen is openBeneath one component at a time.
 func walkOpen(dirfd int, rel string, flags int, perm uint32) (int, error) {

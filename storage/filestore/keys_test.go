@@ -14,98 +14,122 @@ import (
 	"github.com/r2kit/r2kit/storage/filestore"
 )
 
-// TestRejectedKeys: keys that cannot be a path strictly inside the root,
-// or that fall in the reserved directory, fail every operation with
-// ErrInvalidKey, and the message says why.
-func TestRejectedKeys(t *testing.T) {
-	dir := t.TempDir()
+// TestHostileKeys: keys that look like paths leaving the root, or into
+// the reserved directory, are plain keys: each round-trips, none
+// touches a file outside the root or filestore's own files, and they
+// are distinct objects.
+func TestHostileKeys(t *testing.T) { inBothPathModes(t, testHostileKeys) }
+
+func testHostileKeys(t *testing.T) {
+	parent := t.TempDir()
+	dir := filepath.Join(parent, "root")
 	b := openBucket(t, dir, nil)
-	for _, tc := range []struct{ key, why string }{
-		{"/etc/passwd", `starts with "/"`},
-		{"../escape", `".." path segment`},
-		{"a/../../escape", `".." path segment`},
-		{"a/..", `".." path segment`},
-		{"./a", `"." path segment`},
-		{"a//b", `empty path segment`},
-		{"dir/", `ends with "/"`},
-		{strings.Repeat("n", 256), "longer than 255"},
-		{".r2kit/tmp/put-x", "reserved"},
-		{".r2kit", "reserved"},
-		{".R2KIT/locks/00", "reserved"},
-		{".r2\u212ait/x", "reserved"}, // KELVIN SIGN folds to k
-	} {
-		ctx := t.Context()
-		_, err := b.Put(ctx, tc.key, strings.NewReader("x"), nil)
-		wantErr(t, "Put "+tc.key, err, storage.ErrInvalidKey)
-		if err != nil && !strings.Contains(err.Error(), tc.why) {
-			t.Errorf("Put(%q): error %q does not say %q", tc.key, err, tc.why)
+	keys := []string{
+		"/etc/passwd", "../escape", "a/../../escape", "a/..", "./a", "a//b", "dir/", "/", "//", ".", "..",
+		strings.Repeat("n", 256), strings.Repeat(".", 300) + "/x",
+		".r2kit/tmp/put-x", ".r2kit", ".r2kit/format", ".R2KIT/locks/00", ".r2\u212ait/x",
+		"%", "%2F", "a%2F/b", "%H" + strings.Repeat("0", 64), "a/%",
+	}
+	for _, key := range keys {
+		put(t, b, key, key, nil)
+	}
+	for _, key := range keys {
+		if _, body := get(t, b, key); body != key {
+			t.Errorf("Get(%q) = %q: another key's object", key, body)
 		}
-		_, err = b.Get(ctx, tc.key, nil)
-		wantErr(t, "Get "+tc.key, err, storage.ErrInvalidKey)
-		_, err = b.Stat(ctx, tc.key)
-		wantErr(t, "Stat "+tc.key, err, storage.ErrInvalidKey)
-		err = b.Delete(ctx, tc.key, nil)
-		wantErr(t, "Delete "+tc.key, err, storage.ErrInvalidKey)
+	}
+	if got, want := listKeys(t, b), slices.Sorted(slices.Values(keys)); !slices.Equal(got, want) {
+		t.Errorf("List =\n\t%q\nwant\n\t%q", got, want)
+	}
+	if des, _ := os.ReadDir(parent); len(des) != 1 {
+		t.Errorf("keys wrote next to the root: %v", des)
+	}
+	internal, err := os.ReadDir(filepath.Join(dir, ".r2kit"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, de := range internal {
+		names = append(names, de.Name())
+	}
+	if want := []string{"format", "lock", "locks", "tmp"}; !slices.Equal(names, want) {
+		t.Errorf("the reserved directory holds %q, want %q", names, want)
+	}
+	for _, key := range keys {
+		if err := b.Delete(t.Context(), key, nil); err != nil {
+			t.Errorf("Delete(%q): %v", key, err)
+		}
 	}
 	if got := tree(t, dir); len(got) != 0 {
-		t.Errorf("rejected keys left %q", got)
-	}
-	if des, _ := os.ReadDir(filepath.Dir(dir)); len(des) != 1 {
-		t.Errorf("rejected keys wrote next to the root: %v", des)
+		t.Errorf("after deleting every key, tree = %q", got)
 	}
 }
 
-// TestConflicts: a key cannot be both an object and the directory of
-// other keys; the error names the key it conflicts with and nothing
-// changes.
-func TestConflicts(t *testing.T) { inBothPathModes(t, testConflicts) }
+// TestFileAndDirectory: a key and keys under it ("x" and "x/y") are
+// separate objects; deleting one leaves the other.
+func TestFileAndDirectory(t *testing.T) { inBothPathModes(t, testFileAndDirectory) }
 
-func testConflicts(t *testing.T) {
+func testFileAndDirectory(t *testing.T) {
 	dir := t.TempDir()
 	b := openBucket(t, dir, nil)
-	put(t, b, "x", "file x", nil)
-	put(t, b, "p/q", "under p", nil)
-
-	for _, tc := range []struct {
-		key  string
-		opts *storage.PutOptions
-		why  string
-	}{
-		{"x/y", nil, `conflicts with the existing key "x"`},
-		{"x/y/z", &storage.PutOptions{IfNoneMatch: "*"}, `conflicts with the existing key "x"`},
-		{"p", nil, `conflicts with the existing keys under "p/"`},
-		{"p", &storage.PutOptions{IfNoneMatch: "*"}, `conflicts with the existing keys under "p/"`},
-	} {
-		_, err := b.Put(t.Context(), tc.key, strings.NewReader("new"), tc.opts)
-		wantErr(t, "Put "+tc.key, err, storage.ErrInvalidKey)
-		if err != nil && !strings.Contains(err.Error(), tc.why) {
-			t.Errorf("Put(%q): error %q does not say %q", tc.key, err, tc.why)
+	keys := []string{"x", "x/", "x/y", "x/y/", "x/y/z", "x//y"}
+	for _, k := range keys {
+		put(t, b, k, "body of "+k, &storage.PutOptions{IfNoneMatch: "*"})
+	}
+	if got := listKeys(t, b); !slices.Equal(got, slices.Sorted(slices.Values(keys))) {
+		t.Errorf("List = %q, want %q", got, keys)
+	}
+	for _, k := range keys {
+		if err := b.Delete(t.Context(), k, nil); err != nil {
+			t.Fatal(err)
+		}
+		_, err := b.Stat(t.Context(), k)
+		wantErr(t, "Stat after Delete "+k, err, storage.ErrNotFound)
+		for _, other := range listKeys(t, b) {
+			if _, body := get(t, b, other); body != "body of "+other {
+				t.Errorf("after deleting %q, Get(%q) = %q", k, other, body)
+			}
 		}
 	}
-	for _, key := range []string{"x/y", "p"} {
-		_, err := b.Stat(t.Context(), key)
-		wantErr(t, "Stat "+key, err, storage.ErrNotFound)
-		err = b.Delete(t.Context(), key, nil)
-		wantErr(t, "Delete "+key, err, storage.ErrNotFound)
+	if got := tree(t, dir); len(got) != 0 {
+		t.Errorf("after deleting every key, tree = %q", got)
 	}
-	if got, want := listKeys(t, b), []string{"p/q", "x"}; !slices.Equal(got, want) {
+}
+
+// TestForeignInTheWay: files that filestore did not write, where it
+// needs a file or a directory, fail a Put with an error naming them; an
+// empty directory left where an object goes is removed.
+func TestForeignInTheWay(t *testing.T) {
+	dir := t.TempDir()
+	b := openBucket(t, dir, nil)
+	mkdir := func(rel string) {
+		t.Helper()
+		if err := os.MkdirAll(filepath.Join(dir, rel), 0o777); err != nil {
+			t.Fatal(err)
+		}
+	}
+	mkdir("full/sub")                                                   // a directory where the object "full" goes
+	mkdir("empty")                                                      // an empty one where "empty" goes
+	err := os.WriteFile(filepath.Join(dir, "f%2F"), []byte("x"), 0o666) // a file where the directory of "f/..." goes
+	if err != nil {
+		t.Fatal(err)
+	}
+	for key, why := range map[string]string{
+		"full": "a directory that is not filestore's is in the way: " + filepath.Join(dir, "full"),
+		"f/g":  "a file that is not filestore's directory is in the way: " + filepath.Join(dir, "f%2F"),
+	} {
+		_, err := b.Put(t.Context(), key, strings.NewReader("x"), nil)
+		if err == nil || !strings.Contains(err.Error(), why) {
+			t.Errorf("Put(%q) = %v, want an error saying %q", key, err, why)
+		}
+	}
+	put(t, b, "empty", "now an object", nil)
+	if got, want := listKeys(t, b), []string{"empty"}; !slices.Equal(got, want) {
 		t.Errorf("List = %q, want %q", got, want)
 	}
 	if got := tempFiles(t, dir); len(got) != 0 {
 		t.Errorf("failed Puts left temp files %q", got)
 	}
-
-	// Once the keys under p/ are gone, p can be stored.
-	if err := b.Delete(t.Context(), "p/q", nil); err != nil {
-		t.Fatal(err)
-	}
-	put(t, b, "p", "file p", nil)
-	// An empty directory left behind (by a crash, or by hand) is no
-	// conflict.
-	if err := os.MkdirAll(filepath.Join(dir, "e", "f"), 0o777); err != nil {
-		t.Fatal(err)
-	}
-	put(t, b, "e/f", "file e/f", nil)
 }
 
 // TestSymlinks: symbolic links inside the directory are never followed,
@@ -119,8 +143,8 @@ func testSymlinks(t *testing.T) {
 	dir := filepath.Join(parent, "root")
 	b := openBucket(t, dir, nil)
 	for name, target := range map[string]string{
-		"dirlink":  filepath.Join(parent, "outside"),
-		"filelink": filepath.Join(parent, "outside", "secret"),
+		"dirlink%2F": filepath.Join(parent, "outside"),
+		"filelink":   filepath.Join(parent, "outside", "secret"),
 	} {
 		if err := os.Symlink(target, filepath.Join(dir, name)); err != nil {
 			t.Fatal(err)
@@ -138,9 +162,8 @@ func testSymlinks(t *testing.T) {
 		wantErr(t, "Put IfMatch "+key, err, storage.ErrPreconditionFailed)
 	}
 	_, err := b.Put(t.Context(), "dirlink/new", strings.NewReader("x"), nil)
-	wantErr(t, "Put dirlink/new", err, storage.ErrInvalidKey)
-	if err != nil && !strings.Contains(err.Error(), `"dirlink" is a symbolic link`) {
-		t.Errorf("Put(dirlink/new): error %q does not name the link", err)
+	if want := filepath.Join(dir, "dirlink%2F") + " is a symbolic link"; err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("Put(dirlink/new) = %v, want an error saying %q", err, want)
 	}
 	if len(listKeys(t, b)) != 0 {
 		t.Errorf("List = %q, want nothing: symbolic links are not followed", listKeys(t, b))
@@ -186,8 +209,10 @@ func TestForeignFiles(t *testing.T) {
 		}
 	}
 	write("README.txt", "not an object")
-	write("notes/empty", "")
-	write("notes/corrupt", "R2KITOBJ\x00\x00\x00\x05{oops")
+	write("notes%2F/empty", "")
+	write("notes%2F/corrupt", "R2KITOBJ\x00\x00\x00\x05{oops")
+	write("notes/raw", "a directory whose name filestore does not write")
+	write("notes%2F/.hidden", "a name filestore does not write")
 
 	if got, want := listKeys(t, b), []string{"notes/real"}; !slices.Equal(got, want) {
 		t.Errorf("List = %q, want %q", got, want)
@@ -219,14 +244,17 @@ func TestForeignFiles(t *testing.T) {
 	}
 }
 
-// FuzzKeyPath: every key is either rejected with ErrInvalidKey or
-// resolves to a path strictly inside the root, and a Put and Get of an
+// FuzzKeyPath: every key is either rejected with ErrInvalidKey (as
+// storage.ValidateKey rejects it) or resolves to a path strictly inside
+// the root, outside the reserved directory, whose components are
+// names no longer than 255 bytes; and a Put, Get and Delete of an
 // accepted key write nothing outside the root.
 func FuzzKeyPath(f *testing.F) {
 	for _, k := range []string{
-		"a", "a/b/c.json", "../x", "a/../../b", "/abs", "a//b", "a/./b", "x/..",
-		"...", ".r2kit", ".r2kit/tmp/x", ".R2kit/locks/00", `a\..\b`, "nul\x00",
-		"é/ü", strings.Repeat("s", 256), strings.Repeat("a/", 300) + "a",
+		"a", "a/b/c.json", "../x", "a/../../b", "/abs", "a//b", "a/./b", "x/..", "/", "a/",
+		"...", ".r2kit", ".r2kit/tmp/x", ".R2kit/locks/00", `a\..\b`, "nul\x00", "%", "%2F", "%H",
+		"é/ü", strings.Repeat("s", 256), strings.Repeat("%", 300), strings.Repeat("a/", 300) + "a",
+		strings.Repeat("/", 1024),
 	} {
 		f.Add(k)
 	}
@@ -240,9 +268,9 @@ func FuzzKeyPath(f *testing.F) {
 
 	f.Fuzz(func(t *testing.T, key string) {
 		p, err := filestore.ResolvePath(root, key)
-		if err != nil {
-			if !errors.Is(err, storage.ErrInvalidKey) {
-				t.Fatalf("ResolvePath(%q): %v, want an error matching ErrInvalidKey", key, err)
+		if verr := storage.ValidateKey(key); verr != nil || err != nil {
+			if verr == nil || !errors.Is(err, storage.ErrInvalidKey) {
+				t.Fatalf("ResolvePath(%q): %v; ValidateKey: %v", key, err, verr)
 			}
 			if _, err := b.Put(t.Context(), key, strings.NewReader(key), nil); !errors.Is(err, storage.ErrInvalidKey) {
 				t.Fatalf("Put(%q) = %v, want ErrInvalidKey like ResolvePath", key, err)
@@ -250,25 +278,32 @@ func FuzzKeyPath(f *testing.F) {
 			return
 		}
 		rel, err := filepath.Rel(root, p)
-		if err != nil || !filepath.IsLocal(rel) || !strings.HasPrefix(p, root+"/") {
+		if err != nil || !filepath.IsLocal(rel) || !strings.HasPrefix(p, root+"/") || filepath.Clean(p) != p {
 			t.Fatalf("key %q resolves to %q, outside %q", key, p, root)
 		}
-		_, err = b.Put(t.Context(), key, strings.NewReader(key), nil)
-		switch {
-		case errors.Is(err, storage.ErrInvalidKey):
-			// A conflict with an earlier key, or a path too long.
-		case err != nil:
+		for i, c := range strings.Split(rel, "/") {
+			if len(c) > 255 || strings.HasPrefix(c, ".") || (i == 0 && strings.EqualFold(c, ".r2kit")) {
+				t.Fatalf("key %q resolves to %q, with the component %q", key, p, c)
+			}
+		}
+		if _, err = b.Put(t.Context(), key, strings.NewReader(key), nil); err != nil {
 			t.Fatalf("Put(%q): %v", key, err)
-		default:
+		}
+		// Longer paths exceed PATH_MAX: filestore opens them one
+		// component at a time, and Get checks them.
+		if len(p) < 4000 {
 			if fi, err := os.Lstat(p); err != nil || !fi.Mode().IsRegular() {
 				t.Fatalf("Put(%q) stored no file at %q: %v", key, p, err)
 			}
-			if _, body := get(t, b, key); body != key {
-				t.Fatalf("Get(%q) = %q", key, body)
-			}
-			if err := b.Delete(t.Context(), key, nil); err != nil {
-				t.Fatalf("Delete(%q): %v", key, err)
-			}
+		}
+		if _, body := get(t, b, key); body != key {
+			t.Fatalf("Get(%q) = %q", key, body)
+		}
+		if got := listKeys(t, b); !slices.Equal(got, []string{key}) {
+			t.Fatalf("List after Put(%q) = %q", key, got)
+		}
+		if err := b.Delete(t.Context(), key, nil); err != nil {
+			t.Fatalf("Delete(%q): %v", key, err)
 		}
 		if des, err := os.ReadDir(parent); err != nil || len(des) != 1 {
 			t.Fatalf("after key %q the root's parent holds %v (%v), want just the root", key, des, err)

@@ -59,8 +59,10 @@ func TestReopen(t *testing.T) {
 	}
 }
 
-// TestFileFormat: the key is the file's path, and the file holds the
-// magic, the header length, the JSON header and the body.
+// TestFileFormat: the key's segments are the directories and the file
+// of its path, a directory's name ending in %2F; the file holds the
+// magic, the header length, the JSON header (naming the key) and the
+// body; the format marker says format 2.
 func TestFileFormat(t *testing.T) {
 	dir := t.TempDir()
 	b := openBucket(t, dir, nil)
@@ -68,7 +70,11 @@ func TestFileFormat(t *testing.T) {
 		ContentType: "text/plain",
 		Metadata:    map[string]string{"Writer": "w1"},
 	})
-	raw, err := os.ReadFile(filepath.Join(dir, "threads", "t1", "msg.json"))
+	marker, err := os.ReadFile(filepath.Join(dir, ".r2kit", "format"))
+	if err != nil || string(marker) != "r2kit filestore format 2\n" {
+		t.Errorf("format marker = %q, %v", marker, err)
+	}
+	raw, err := os.ReadFile(filepath.Join(dir, "threads%2F", "t1%2F", "msg.json"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -79,13 +85,14 @@ func TestFileFormat(t *testing.T) {
 	var h struct {
 		V           int               `json:"v"`
 		ETag        string            `json:"etag"`
+		Key         string            `json:"key"`
 		ContentType string            `json:"content_type"`
 		Metadata    map[string]string `json:"metadata"`
 	}
 	if err := json.Unmarshal(raw[12:12+n], &h); err != nil {
 		t.Fatalf("header %q: %v", raw[12:12+n], err)
 	}
-	if h.V != 1 || `"`+h.ETag+`"` != a.ETag || h.ContentType != "text/plain" || h.Metadata["writer"] != "w1" {
+	if h.V != 2 || h.Key != "threads/t1/msg.json" || `"`+h.ETag+`"` != a.ETag || h.ContentType != "text/plain" || h.Metadata["writer"] != "w1" {
 		t.Errorf("header = %+v; Put returned %+v", h, a)
 	}
 	if body := string(raw[12+n:]); body != "hello" {
@@ -133,7 +140,7 @@ func TestDeleteRemovesEmptyDirectories(t *testing.T) {
 	if err := b.Delete(t.Context(), "a/b/c/d.txt", nil); err != nil {
 		t.Fatal(err)
 	}
-	if got, want := tree(t, dir), []string{"a/", "a/x.txt"}; !slices.Equal(got, want) {
+	if got, want := tree(t, dir), []string{"a%2F/", "a%2F/x.txt"}; !slices.Equal(got, want) {
 		t.Errorf("after deleting a/b/c/d.txt, tree = %q, want %q", got, want)
 	}
 	if err := b.Delete(t.Context(), "a/x.txt", nil); err != nil {

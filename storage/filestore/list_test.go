@@ -14,12 +14,13 @@ import (
 
 // TestListModel: listings of a tree of random keys, whose names sort
 // differently from a naive directory walk ("a-" < "a." < "a/" < "a0" <
-// "é"), match the model of ListOptions for many prefixes, start points,
+// "é"), with empty, dot and over-long segments, and keys that are also
+// the start of other keys ("a" and "a/b"), match the model of ListOptions for many prefixes, start points,
 // delimiters and page sizes.
 func TestListModel(t *testing.T) {
 	b := openBucket(t, t.TempDir(), &filestore.Options{NoSync: true})
 	rng := rand.New(rand.NewPCG(1, 2))
-	names := []string{"a", "a-", "a.b", "a0", "b", "é", "a b"}
+	names := []string{"a", "a-", "a.b", "a0", "b", "é", "a b", "", ".", "..", "%2F", strings.Repeat("L", 300)}
 	var keys []string
 	for len(keys) < 150 {
 		var segs []string
@@ -27,7 +28,7 @@ func TestListModel(t *testing.T) {
 			segs = append(segs, names[rng.IntN(len(names))])
 		}
 		key := strings.Join(segs, "/")
-		if slices.Contains(keys, key) || conflicts(keys, key) {
+		if slices.Contains(keys, key) || storage.ValidateKey(key) != nil {
 			continue
 		}
 		keys = append(keys, key)
@@ -38,7 +39,7 @@ func TestListModel(t *testing.T) {
 		t.Fatalf("List =\n\t%q\nwant\n\t%q", got, keys)
 	}
 
-	probes := []string{"", "a", "a/", "a-", "a.", "a/a", "a/a/", "a0/", "b/é", "é", "é/", "z", "a b/"}
+	probes := []string{"", "a", "a/", "a-", "a.", "a/a", "a/a/", "a0/", "b/é", "é", "é/", "z", "a b/", "/", "//", "./", "../", "LL", "a/LLL"}
 	for range 40 {
 		probes = append(probes, keys[rng.IntN(len(keys))])
 	}
@@ -67,17 +68,6 @@ func TestListModel(t *testing.T) {
 			}
 		}
 	}
-}
-
-// conflicts reports whether key and one of keys would be a file and a
-// directory of the same path.
-func conflicts(keys []string, key string) bool {
-	for _, k := range keys {
-		if strings.HasPrefix(k, key+"/") || strings.HasPrefix(key, k+"/") {
-			return true
-		}
-	}
-	return false
 }
 
 // listModel is what a listing of keys with o returns: its objects and

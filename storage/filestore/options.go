@@ -17,10 +17,5 @@ type Options struct {
 	Logger *slog.Logger
 }
 
-// MaxSegmentLen is the longest segment of a key, in bytes: the part
-// between two slashes becomes a file or directory name, and common
-// filesystems limit names to 255 bytes.
-const MaxSegmentLen = 255
-
 // backendName is what Bucket.Backend returns.
 const backendName = "file"

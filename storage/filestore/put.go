@@ -35,18 +35,18 @@ func (b *Bucket) Put(ctx context.Context, key string, r io.Reader, opts *storage
 	if err := storage.ValidatePut(key, opts); err != nil {
 		return nil, storage.Wrap(op, key, nil, err)
 	}
-	rel, err := b.begin(ctx, op, key)
+	p, err := b.begin(ctx, op, key)
 	if err != nil {
 		return nil, err
 	}
 	defer b.release()
 	// Fail early, before streaming a body that could not be stored. The
 	// check under the lock in commit is the one that counts.
-	if err := b.checkPut(op, key, rel, opts); err != nil {
+	if err := b.checkPut(op, key, p, opts); err != nil {
 		return nil, err
 	}
 	md := storage.NormalizeMetadata(opts.Metadata)
-	hdr, etagOff, err := encodeHeader(opts.ContentType, md)
+	hdr, etagOff, err := encodeHeader(key, opts.ContentType, md)
 	if err != nil {
 		return nil, storage.Errorf(op, key, storage.ErrInvalidArgument, "%w", err)
 	}
@@ -66,13 +66,13 @@ func (b *Bucket) Put(ctx context.Context, key string, r io.Reader, opts *storage
 	if err != nil {
 		return nil, storage.Wrap(op, key, nil, err)
 	}
-	d, created, err := b.commit(ctx, op, key, rel, t, opts)
+	d, created, err := b.commit(ctx, op, key, p, t, opts)
 	if err != nil {
 		return nil, err
 	}
 	defer d.close()
 	if !b.noSync {
-		if err := b.syncDirs(d, rel, created); err != nil {
+		if err := b.syncDirs(d, p.rel, created); err != nil {
 			// The new object is in place but may not survive a
 			// crash.
 			return nil, storage.Errorf(op, key, storage.ErrAmbiguous, "syncing directory: %w", err)
@@ -88,22 +88,22 @@ func (b *Bucket) Put(ctx context.Context, key string, r io.Reader, opts *storage
 	}, nil
 }
 
-// commit renames the temp file to rel under the key's lock, if the
+// commit renames the temp file to p under the key's lock, if the
 // condition holds and ctx is not done. It returns the object's directory
 // and whether directories had to be created for it.
-func (b *Bucket) commit(ctx context.Context, op, key, rel string, t *tempFile, opts *storage.PutOptions) (dir, bool, error) {
+func (b *Bucket) commit(ctx context.Context, op, key string, p path, t *tempFile, opts *storage.PutOptions) (dir, bool, error) {
 	unlock, err := b.lockKey(key)
 	if err != nil {
 		return dir{}, false, storage.Wrap(op, key, nil, err)
 	}
 	defer unlock()
-	if err := b.checkPut(op, key, rel, opts); err != nil {
+	if err := b.checkPut(op, key, p, opts); err != nil {
 		return dir{}, false, err
 	}
 	if err := ctx.Err(); err != nil {
 		return dir{}, false, storage.Wrap(op, key, nil, err)
 	}
-	parent, name := splitRel(rel)
+	parent, name := splitRel(p.rel)
 	created := false
 	for attempt := 1; ; attempt++ {
 		d, made, err := makeDir(b.rootfd, parent)
@@ -115,13 +115,13 @@ func (b *Bucket) commit(ctx context.Context, op, key, rel string, t *tempFile, o
 				return d, created, nil
 			}
 			if isDirInTheWay(err) {
-				// A directory holds the key's place. If it is empty
-				// (left by a crash, or being pruned by a Delete),
-				// remove it and try again; otherwise keys live
-				// under it.
+				// A directory that filestore did not make (its
+				// directories' names end in %2F) holds the file's
+				// place. If it is empty, remove it and try again.
 				err = ignoringEINTR(func() error { return unix.Unlinkat(d.fd, name, unix.AT_REMOVEDIR) })
 				if errors.Is(err, unix.ENOTEMPTY) || errors.Is(err, unix.EEXIST) {
-					err = storage.Errorf(op, key, storage.ErrInvalidKey, "conflicts with the existing keys under %q", key+"/")
+					err = storage.Errorf(op, key, nil, "a directory that is not filestore's is in the way: %s",
+						filepath.Join(b.dir, p.rel))
 				} else if err == nil {
 					err = unix.ENOENT // try again
 				}
@@ -131,7 +131,7 @@ func (b *Bucket) commit(ctx context.Context, op, key, rel string, t *tempFile, o
 		// ENOENT: a Delete removed a directory on the path after it
 		// was found empty; make it again.
 		if !errors.Is(err, unix.ENOENT) || attempt == maxAttempts {
-			return dir{}, false, pathError(op, key, err)
+			return dir{}, false, b.pathError(op, key, err)
 		}
 	}
 }
@@ -143,27 +143,29 @@ func isDirInTheWay(err error) bool {
 }
 
 // pathError describes an error of creating a key's directories or
-// renaming its file into place.
-func pathError(op, key string, err error) error {
+// renaming its file into place. Only files that filestore did not write
+// can be in the way.
+func (b *Bucket) pathError(op, key string, err error) error {
 	var ce *componentError
 	if errors.As(err, &ce) {
+		p := filepath.Join(b.dir, ce.path)
 		switch {
 		case errors.Is(ce.err, unix.ENOTDIR), errors.Is(ce.err, unix.EEXIST):
-			return storage.Errorf(op, key, storage.ErrInvalidKey, "conflicts with the existing key %q", filepath.ToSlash(ce.path))
+			return storage.Errorf(op, key, nil, "a file that is not filestore's directory is in the way: %s", p)
 		case errors.Is(ce.err, unix.ELOOP):
-			return storage.Errorf(op, key, storage.ErrInvalidKey, "%q is a symbolic link", filepath.ToSlash(ce.path))
+			return storage.Errorf(op, key, nil, "%s is a symbolic link", p)
 		}
 	}
 	return fsError(op, key, err)
 }
 
 // checkPut checks opts.IfMatch and opts.IfNoneMatch against the object
-// at rel. Without a condition it does nothing.
-func (b *Bucket) checkPut(op, key, rel string, opts *storage.PutOptions) error {
+// of key at p. Without a condition it does nothing.
+func (b *Bucket) checkPut(op, key string, p path, opts *storage.PutOptions) error {
 	if opts.IfMatch == "" && opts.IfNoneMatch == "" {
 		return nil
 	}
-	etag, exists, err := b.current(rel)
+	etag, exists, err := b.current(p, key)
 	switch {
 	case err != nil:
 		return fsError(op, key, err)
@@ -178,11 +180,11 @@ func (b *Bucket) checkPut(op, key, rel string, opts *storage.PutOptions) error {
 	return nil
 }
 
-// current returns the ETag of the object at rel, for a condition check.
-// exists is false when there is no object file there; a corrupt object
-// exists, with an empty ETag that matches nothing.
-func (b *Bucket) current(rel string) (etag string, exists bool, err error) {
-	o, err := b.openObject(rel)
+// current returns the ETag of the object of key at p, for a condition
+// check. exists is false when there is no object file there; a corrupt
+// object exists, with an empty ETag that matches nothing.
+func (b *Bucket) current(p path, key string) (etag string, exists bool, err error) {
+	o, err := b.openObject(p, key)
 	switch {
 	case err == nil:
 		defer o.close()

@@ -37,10 +37,25 @@ type objectFile struct {
 	headLen int             // how many of them were read
 }
 
-// openObject opens and parses the object file at rel. Errors: isAbsent
-// ones when no regular file is there, errNotObject, errCorrupt, or the
-// filesystem's.
-func (b *Bucket) openObject(rel string) (*objectFile, error) {
+// openObject opens and parses the object file of key at p. Errors:
+// isAbsent ones when no regular file is there, errNotObject (also when
+// the header names another key, or names none at a hashed path),
+// errCorrupt, or the filesystem's.
+func (b *Bucket) openObject(p path, key string) (*objectFile, error) {
+	o, err := b.openFile(p.rel)
+	if err != nil {
+		return nil, err
+	}
+	if hk := o.hdr.Key; hk != key && (hk != "" || p.hashed) {
+		o.close()
+		return nil, fmt.Errorf("%w: the header names the key %q", errNotObject, hk)
+	}
+	return o, nil
+}
+
+// openFile opens and parses the object file at rel, whatever key its
+// header names. Errors are those of openObject.
+func (b *Bucket) openFile(rel string) (*objectFile, error) {
 	fd, st, err := openRegular(b.rootfd, rel)
 	if err != nil {
 		return nil, err
@@ -129,12 +144,12 @@ func readError(op, key string, err error) error {
 // Stat implements storage.Bucket. It reads only the object's header.
 func (b *Bucket) Stat(ctx context.Context, key string) (*storage.Attrs, error) {
 	const op = "stat"
-	rel, err := b.begin(ctx, op, key)
+	p, err := b.begin(ctx, op, key)
 	if err != nil {
 		return nil, err
 	}
 	defer b.release()
-	o, err := b.openObject(rel)
+	o, err := b.openObject(p, key)
 	if err != nil {
 		return nil, readError(op, key, err)
 	}
@@ -153,12 +168,12 @@ func (b *Bucket) Get(ctx context.Context, key string, opts *storage.GetOptions) 
 	if err := storage.ValidateRange(opts.Range); err != nil {
 		return nil, storage.Wrap(op, key, nil, err)
 	}
-	rel, err := b.begin(ctx, op, key)
+	p, err := b.begin(ctx, op, key)
 	if err != nil {
 		return nil, err
 	}
 	defer b.release()
-	o, err := b.openObject(rel)
+	o, err := b.openObject(p, key)
 	if err != nil {
 		return nil, readError(op, key, err)
 	}
@@ -176,7 +191,7 @@ func (b *Bucket) Get(ctx context.Context, key string, opts *storage.GetOptions) 
 		// Small objects were read whole with the header.
 		body.r = bytes.NewReader(bytes.Clone(o.head[start : start+n]))
 	} else {
-		body.f = os.NewFile(uintptr(o.fd), filepath.Join(b.dir, rel))
+		body.f = os.NewFile(uintptr(o.fd), filepath.Join(b.dir, p.rel))
 		o.fd = -1 // handed over to the body
 		body.r = io.NewSectionReader(body.f, start, n)
 	}

@@ -10,7 +10,7 @@
 // -race.
 //
 // The top-level groups are NotFound, RoundTrip, SizeMismatch, Range,
-// OddKeys, InvalidKeys, KeysAreExact, List, Metadata, ETag,
+// OddKeys, InvalidKeys, KeysAreExact, NestedKeys, List, Metadata, ETag,
 // GetIfNoneMatch, PutIfNoneMatch, PutIfMatch, DeleteIfMatch, Context,
 // Race and Close. The suite keeps its request count modest (one 10 MiB
 // round trip and a few hundred small requests) so that it runs in a few
@@ -30,6 +30,7 @@
 package storagetest
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/r2kit/r2kit/storage"
@@ -44,14 +45,23 @@ type Harness struct {
 	NewBucket func(t testing.TB) storage.Bucket
 
 	// RejectsKey reports keys from the suite's odd-key table that this
-	// backend declares it cannot store (for example a filesystem-backed
-	// store refusing "a//b" or "x/./y"). For such keys the suite checks
-	// that Put fails (logging the error) and that nothing else in the
-	// bucket changed, instead of round-tripping them. The listing tests
-	// consult it too: their fixture holds both "a" and "a/b", and a key
-	// declared rejected is left out of the fixture (and logged).
-	// nil means every key of the table must round-trip.
+	// backend declares it cannot store, although S3 and R2 do (for
+	// example a test server that keeps objects as files refusing "a//b"
+	// or "x/./y", or a wrapper whose prefix makes the longest keys too
+	// long). For such keys the suite checks that Put fails (logging the
+	// error) and that nothing else in the bucket changed, instead of
+	// round-tripping them. The listing and NestedKeys tests leave a key
+	// declared rejected out of their fixtures (and log it). nil means
+	// every key must round-trip, as on S3 and R2.
 	RejectsKey func(key string) bool
+
+	// NestedKeysConflict, if not empty, declares (and says why) that the
+	// store cannot hold a key together with keys that continue it past
+	// a "/" ("a" with "a/b"), as an S3 test server that keeps objects as
+	// files and directories. S3 and R2 hold both. The suite then leaves
+	// such keys out of its fixtures that hold both, and logs the reason;
+	// each key still round-trips alone.
+	NestedKeysConflict string
 
 	// ConditionalDeleteNotAtomic, if not empty, declares (and says why)
 	// that the store cannot make a conditional Delete atomic, as
@@ -65,6 +75,43 @@ type Harness struct {
 // rejects reports whether the harness declares key unstorable.
 func (h Harness) rejects(key string) bool {
 	return h.RejectsKey != nil && h.RejectsKey(key)
+}
+
+// storable returns the keys of a fixture that the harness declares it
+// can store together, logging those it leaves out and why.
+func (h Harness) storable(t testing.TB, fixture string, keys []string) []string {
+	t.Helper()
+	var accepted []string
+	for _, k := range keys {
+		if h.rejects(k) {
+			t.Logf("%s: key %q declared rejected by the harness, left out", fixture, k)
+			continue
+		}
+		accepted = append(accepted, k)
+	}
+	if h.NestedKeysConflict == "" {
+		return accepted
+	}
+	var out []string
+	for _, k := range accepted {
+		if continued(accepted, k) {
+			t.Logf("%s: key %q left out: keys continue it past a \"/\", and the harness declares: %s",
+				fixture, k, h.NestedKeysConflict)
+			continue
+		}
+		out = append(out, k)
+	}
+	return out
+}
+
+// continued reports whether a key of keys continues k past a "/".
+func continued(keys []string, k string) bool {
+	for _, o := range keys {
+		if strings.HasPrefix(o, k+"/") {
+			return true
+		}
+	}
+	return false
 }
 
 // RunConformanceTests runs the conformance suite against the backend h
@@ -81,6 +128,7 @@ func RunConformanceTests(t *testing.T, h Harness) {
 	t.Run("OddKeys", s.testOddKeys)
 	t.Run("InvalidKeys", s.testInvalidKeys)
 	t.Run("KeysAreExact", s.testKeysAreExact)
+	t.Run("NestedKeys", s.testNestedKeys)
 	t.Run("List", s.testList)
 	t.Run("Metadata", s.testMetadata)
 	t.Run("ETag", s.testETag)
