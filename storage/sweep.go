@@ -29,12 +29,25 @@ type SweepResult struct {
 	// Failed objects could not be examined or deleted; the first error
 	// is returned.
 	Failed int
+	// Purged tombstones (see TombstonePurger) left by deleters that
+	// stopped half-way were removed.
+	Purged int
+}
+
+// TombstonePurger is implemented by Buckets whose conditional deletes
+// leave tombstones (s3store on R2): objects that read as absent but still
+// occupy their key. PurgeTombstones removes those under prefix that no
+// deleter will remove any more, and returns how many it removed.
+type TombstonePurger interface {
+	PurgeTombstones(ctx context.Context, prefix string) (int, error)
 }
 
 // Sweep deletes the expired documents under prefix. Each is deleted with
 // a conditional delete on the ETag it was examined with, so that a
 // document refreshed meanwhile survives. Sweep goes on after a failure
-// and returns the first error with the counts. opts may be nil.
+// and returns the first error with the counts. opts may be nil. When b
+// (or a Bucket it wraps) is a TombstonePurger, Sweep then purges the
+// tombstones under prefix that deleters left behind.
 //
 // Buckets on R2 or S3 can also expire objects by lifecycle rules
 // (SetLifecycle) as a backstop; those rules act on age, not on
@@ -88,6 +101,13 @@ func Sweep(ctx context.Context, b Bucket, prefix string, opts *SweepOptions) (Sw
 		})
 	}
 	wg.Wait()
+	if p, ok := Find[TombstonePurger](b); ok && ctx.Err() == nil {
+		n, err := p.PurgeTombstones(ctx, prefix)
+		res.Purged = n
+		if err != nil && first == nil {
+			first = err
+		}
+	}
 	return res, first
 }
 

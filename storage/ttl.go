@@ -21,6 +21,11 @@ const (
 	// MetaCreated holds the instant CreateMetadata was called, as Unix
 	// milliseconds.
 	MetaCreated = "r2kit-created"
+	// MetaTombstone marks a tombstone, the object a conditional delete
+	// leaves on stores without conditional DeleteObject (R2) until it is
+	// removed; its value is the tombstone's id. Backends that write
+	// tombstones report them as absent and refuse it in user metadata.
+	MetaTombstone = "r2kit-tombstone"
 )
 
 // Recommended TTLs per entity type, after the seed's getRecommendedTTL.

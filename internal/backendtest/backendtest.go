@@ -14,9 +14,10 @@ import (
 
 // ForEach runs fn in one subtest per available backend, each named after
 // it: "mem" (memstore), "file" (filestore in t.TempDir(), without
-// fsync), "s3" (s3store
-// on the server signing region us-east-1) and "s3-auto" (s3store on the
-// server signing region "auto", set up as for Cloudflare R2). newBucket
+// fsync), "s3" (s3store on the server signing region us-east-1) and "r2"
+// (s3store in R2 mode, through the r2profile proxy in front of the server
+// signing region "auto": R2's answers and refusals, but no per-key write
+// rate limit, see NewR2Bucket for that). newBucket
 // returns a fresh, empty Bucket, closed and removed at the end of the
 // test that asked for it.
 //
@@ -32,9 +33,16 @@ func ForEach(t *testing.T, fn func(t *testing.T, newBucket func(t testing.TB) st
 	for _, backend := range []struct {
 		name string
 		auto bool
-	}{{"s3", false}, {"s3-auto", true}} {
+	}{{"s3", false}, {"r2", true}} {
 		s, ok := S3FromEnv(backend.auto)
 		switch {
+		case ok && backend.auto:
+			t.Run(backend.name, func(t *testing.T) {
+				fn(t, func(t testing.TB) storage.Bucket {
+					b, _ := newR2Bucket(t, s, &R2Options{Profile: &r2TestProfile})
+					return b
+				})
+			})
 		case ok:
 			t.Run(backend.name, func(t *testing.T) {
 				fn(t, func(t testing.TB) storage.Bucket { return newS3Bucket(t, s, nil) })
@@ -68,7 +76,8 @@ func newFile(t testing.TB) storage.Bucket {
 }
 
 // NewBucket returns a fresh, empty Bucket of the named backend ("mem",
-// "file", "s3" or "s3-auto"), for benchmarks and tests that compare
+// "file", "s3", "s3-auto", "r2" as in ForEach, or "r2-limited": "r2"
+// with R2's one write per second per key), for benchmarks and tests that compare
 // backends by name. The S3 backends follow RequireS3: they fail in CI and
 // skip elsewhere when the test servers are not configured.
 func NewBucket(t testing.TB, backend string) storage.Bucket {
@@ -82,6 +91,12 @@ func NewBucket(t testing.TB, backend string) storage.Bucket {
 		return NewS3Bucket(t, false, nil)
 	case "s3-auto":
 		return NewS3Bucket(t, true, nil)
+	case "r2":
+		b, _ := NewR2Bucket(t, &R2Options{Profile: &r2TestProfile})
+		return b
+	case "r2-limited":
+		b, _ := NewR2Bucket(t, nil)
+		return b
 	}
 	t.Fatalf("backendtest: unknown backend %q", backend)
 	return nil

@@ -50,7 +50,7 @@ func TestForEach(t *testing.T) {
 		want = append(want, "s3")
 	}
 	if _, ok := backendtest.S3FromEnv(true); ok {
-		want = append(want, "s3-auto")
+		want = append(want, "r2")
 	}
 	if !slices.Equal(ran, want) {
 		t.Errorf("ForEach ran %q, want %q", ran, want)

@@ -21,8 +21,8 @@ const deleteAttempts = 4
 // DeleteObject with If-Match set to that ETag, so that it deletes the
 // object it saw. An unconditional Delete whose object changed in between
 // starts again, a few times at most (then storage.ErrTransient). With
-// Options.R2 or Options.EmulateConditionalDelete the DeleteObject carries
-// no condition: see the package documentation.
+// Options.R2 or Options.EmulateConditionalDelete it writes a tombstone
+// instead: see the package documentation.
 func (b *Bucket) Delete(ctx context.Context, key string, opts *storage.DeleteOptions) error {
 	if err := b.check("delete", key); err != nil {
 		return err
@@ -30,6 +30,9 @@ func (b *Bucket) Delete(ctx context.Context, key string, opts *storage.DeleteOpt
 	want := ""
 	if opts != nil {
 		want = opts.IfMatch
+	}
+	if b.tombstones {
+		return b.tombstoneDelete(ctx, key, want)
 	}
 	for attempt := 1; ; attempt++ {
 		a, err := b.Stat(ctx, key)
@@ -57,12 +60,6 @@ func (b *Bucket) deleteObject(ctx context.Context, key, etag string, asked bool)
 	in := &s3.DeleteObjectInput{
 		Bucket: &b.bucket,
 		Key:    aws.String(b.prefix + key),
-	}
-	if b.emulate {
-		if _, err := b.client.DeleteObject(ctx, in); err != nil {
-			return mapError("delete", key, err, plain, nil)
-		}
-		return nil
 	}
 	in.IfMatch = aws.String(etag)
 	if !asked {

@@ -9,13 +9,25 @@ import (
 	"github.com/r2kit/r2kit/storage/s3store"
 )
 
-// TestR2DeleteEmulated: for R2, which documents no If-Match on
-// DeleteObject, Delete compares the ETag itself and sends no condition.
-func TestR2DeleteEmulated(t *testing.T) {
+// TestR2DeleteTombstone: for R2, which documents no If-Match on
+// DeleteObject, a conditional Delete is a PutObject of a tombstone with
+// If-Match, then a DeleteObject without condition: two requests, and a
+// stale ETag sends no DELETE.
+func TestR2DeleteTombstone(t *testing.T) {
 	const etag = `"0123456789abcdef0123456789abcdef"`
 	rec := &recorder{respond: func(r *http.Request) (*http.Response, error) {
-		if r.Method == http.MethodHead {
+		switch {
+		case r.Method == http.MethodHead:
 			return headOK(r, etag), nil
+		case r.Method == http.MethodPut && r.Header.Get("If-Match") != etag:
+			return s3Error(r, http.StatusPreconditionFailed, "PreconditionFailed"), nil
+		case r.Method == http.MethodPut:
+			if r.Header.Get("X-Amz-Meta-R2kit-Tombstone") == "" {
+				t.Errorf("tombstone PUT without its metadata: %v", r.Header)
+			}
+			h := http.Header{}
+			h.Set("ETag", `"ffff0000ffff0000ffff0000ffff0000"`)
+			return answer(r, http.StatusOK, "", h), nil
 		}
 		return answer(r, http.StatusNoContent, "", nil), nil
 	}}
@@ -30,8 +42,12 @@ func TestR2DeleteEmulated(t *testing.T) {
 	if n := rec.count("DELETE"); n != 0 {
 		t.Errorf("a stale conditional Delete sent %d DELETE requests", n)
 	}
+	before := len(rec.requests())
 	if err := b.Delete(t.Context(), "k", &storage.DeleteOptions{IfMatch: etag}); err != nil {
 		t.Errorf("Delete with the current IfMatch: %v", err)
+	}
+	if n := len(rec.requests()) - before; n != 2 {
+		t.Errorf("a conditional Delete sent %d requests, want 2 (PUT tombstone, DELETE): %q", n, rec.requests()[before:])
 	}
 	if err := b.Delete(t.Context(), "k", nil); err != nil {
 		t.Errorf("Delete: %v", err)

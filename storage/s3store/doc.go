@@ -74,9 +74,50 @@
 // there is none, and then deletes with If-Match set to that ETag: even an
 // unconditional Delete removes the object it saw, not a newer one written
 // in between (it reads again and retries a few times if that happens).
-// Cloudflare R2 documents no conditional headers on DeleteObject, so with
-// Options.R2 (r2:// URLs) the If-Match comparison is done on the HEAD
-// answer and the DELETE is sent without a condition: on R2 a conditional
-// Delete is not atomic, and a write landing between the HEAD and the
-// DELETE can be deleted.
+//
+// # Deletes on R2: tombstones
+//
+// Cloudflare R2 documents no conditional headers on DeleteObject. With
+// Options.R2 (r2:// URLs) or Options.EmulateConditionalDelete, a Delete
+// is made atomic in effect in two steps:
+//
+//  1. A PutObject with If-Match set to the ETag replaces the object by a
+//     tombstone: a 48-byte body holding a random id, with that id in the
+//     metadata storage.MetaTombstone. This conditional write is the
+//     delete: of racing deletes and writes against one version, one wins,
+//     and an object refreshed meanwhile has another ETag and is kept
+//     (storage.ErrPreconditionFailed). A lost answer is resolved by
+//     reading the key back and looking for the tombstone's id.
+//  2. A DeleteObject without condition removes the tombstone. It is sent
+//     only within a third of Options.TombstoneGrace (default 15s) of step
+//     1, and again after a 429's Retry-After within that window; if it
+//     cannot be, the tombstone stays.
+//
+// Stat, Get and List treat a tombstone as absent (List asks HeadObject
+// about listed objects of a tombstone's size, 48 bytes, and leaves the
+// tombstones out). Nothing replaces a tombstone younger than the grace,
+// by the server's clock (Date minus Last-Modified), so step 2 cannot
+// remove a newer object: a create (IfNoneMatch "*") that finds one waits
+// until it is gone or older than the grace, then replaces it with a
+// PutObject If-Match its ETag; an unconditional Put reads the key first
+// and is sent If-Match the ETag it found (or If-None-Match "*"), reading
+// again if it loses. A tombstone left by a crash between the steps is
+// invisible, is replaced by the next create after the grace, and is
+// removed by PurgeTombstones, which storage.Sweep calls.
+//
+// What it costs, per request to the store:
+//
+//	Delete with IfMatch           PUT + DELETE (2; 3 with a HEAD when it fails, to tell ErrNotFound)
+//	Delete without IfMatch        HEAD + PUT + DELETE (3)
+//	Put with IfNoneMatch "*"      PUT (1); + HEAD and a second PUT over a tombstone
+//	Put without condition         HEAD + PUT (2)
+//	Put with IfMatch, Stat, Get   as on S3 (1)
+//	List                          LIST + one HEAD per listed 48-byte object
+//
+// On R2 each of the Delete's two writes counts against the one write per
+// second per key, so the DELETE of step 2 usually waits a second after the
+// tombstone (on a key written in the last second the tombstone itself is
+// refused with 429, storage.ErrTransient). The guarantee rests on one
+// timing assumption: that a DELETE sent within a third of the grace
+// reaches the store before two thirds of it have passed.
 package s3store

@@ -50,6 +50,10 @@ func (b *Bucket) Get(ctx context.Context, key string, opts *storage.GetOptions) 
 		}
 		return nil, mapError("get", key, err, plain, nil)
 	}
+	if b.tombstones && out.Metadata[storage.MetaTombstone] != "" {
+		out.Body.Close()
+		return nil, storage.Errorf("get", key, storage.ErrNotFound, "deleted (a tombstone is left)")
+	}
 	obj, err := b.object(key, out, o.Range)
 	if err != nil {
 		out.Body.Close()

@@ -2,6 +2,7 @@ package s3store
 
 import (
 	"context"
+	"errors"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
@@ -12,8 +13,15 @@ import (
 // List returns one page of keys with ListObjectsV2. The Bucket's prefix
 // is added to opts.Prefix and opts.StartAfter and removed from the keys
 // and common prefixes returned. Tokens are the server's continuation
-// tokens.
+// tokens. With tombstones (R2) a listed object of a tombstone's size is
+// examined with HeadObject and left out if it is one, so a page may hold
+// fewer entries than opts.Limit.
 func (b *Bucket) List(ctx context.Context, opts *storage.ListOptions) (*storage.ListPage, error) {
+	return b.list(ctx, opts, b.tombstones)
+}
+
+// list returns one page; hide leaves tombstones out.
+func (b *Bucket) list(ctx context.Context, opts *storage.ListOptions, hide bool) (*storage.ListPage, error) {
 	var o storage.ListOptions
 	if opts != nil {
 		o = *opts
@@ -48,7 +56,33 @@ func (b *Bucket) List(ctx context.Context, opts *storage.ListOptions) (*storage.
 	if err != nil {
 		return nil, mapError("list", o.Prefix, err, plain, nil)
 	}
-	return b.page(out)
+	page, err := b.page(out)
+	if err != nil || !hide {
+		return page, err
+	}
+	return b.hideTombstones(ctx, page)
+}
+
+// hideTombstones removes the tombstones, and the objects deleted since
+// the listing, from page.
+func (b *Bucket) hideTombstones(ctx context.Context, page *storage.ListPage) (*storage.ListPage, error) {
+	kept := page.Objects[:0]
+	for _, a := range page.Objects {
+		if a.Size == tombstoneSize {
+			h, err := b.head(ctx, a.Key)
+			switch {
+			case errors.Is(err, storage.ErrNotFound):
+				continue
+			case err != nil:
+				return nil, renameOp(err, "list")
+			case h.tombstone != "":
+				continue
+			}
+		}
+		kept = append(kept, a)
+	}
+	page.Objects = kept
+	return page, nil
 }
 
 // page converts a ListObjectsV2 answer.

@@ -221,16 +221,22 @@ func (u *upload) complete(ctx context.Context, total int64) (*storage.Attrs, err
 		UploadId:        u.id,
 		MultipartUpload: &types.CompletedMultipartUpload{Parts: u.parts},
 	}
-	if w.opts.IfMatch != "" {
-		in.IfMatch = aws.String(storage.NormalizeETag(w.opts.IfMatch))
+	if w.kind != noGuard {
+		// The parts are uploaded: choose the condition once, from what
+		// is at the key now.
+		if err := w.guard(ctx); err != nil {
+			return nil, err
+		}
 	}
-	if w.opts.IfNoneMatch != "" {
-		in.IfNoneMatch = &w.opts.IfNoneMatch
-	}
+	in.IfMatch, in.IfNoneMatch = w.conditionHeaders()
 	c, t, optFns := w.condition()
 	out, err := b.client.CompleteMultipartUpload(ctx, in, optFns...)
 	if err != nil {
-		return nil, mapError("put", w.key, err, c, t)
+		err = mapError("put", w.key, err, c, t)
+		if w.kind == guardWrite && errors.Is(err, storage.ErrPreconditionFailed) {
+			return nil, storage.Errorf("put", w.key, storage.ErrTransient, "another write won meanwhile: %w", err)
+		}
+		return nil, err
 	}
 	return w.attrs(ctx, total, aws.ToString(out.ETag))
 }

@@ -51,7 +51,7 @@ func init() {
 // The client sends request checksums only when an API requires them and
 // validates response checksums only when required, which S3, R2 and
 // S3-compatible servers all accept. An r2:// Bucket reports Backend "r2"
-// and emulates conditional deletes (Options.R2).
+// and deletes through tombstones (Options.R2; see the package doc).
 func Open(ctx context.Context, u *url.URL) (*Bucket, error) {
 	c, err := parseURL(u)
 	if err != nil {

@@ -34,6 +34,11 @@ func (b *Bucket) Put(ctx context.Context, key string, r io.Reader, opts *storage
 		return nil, storage.Wrap("put", key, nil, err)
 	}
 	w.md = storage.NormalizeMetadata(w.opts.Metadata)
+	if _, ok := w.md[storage.MetaTombstone]; ok && b.tombstones {
+		return nil, storage.Errorf("put", key, storage.ErrInvalidArgument,
+			"metadata %q marks tombstones on this store", storage.MetaTombstone)
+	}
+	w.kind = guardKind(b, &w.opts)
 	if err := ctx.Err(); err != nil {
 		return nil, storage.Wrap("put", key, nil, err)
 	}
@@ -64,6 +69,54 @@ type write struct {
 	key  string
 	opts storage.PutOptions
 	md   map[string]string
+	kind int // how it is guarded against tombstones
+}
+
+// How writes are guarded on a store with tombstones (see Bucket.guard).
+const (
+	noGuard     = iota // IfMatch set, or no tombstones: sent as asked
+	guardCreate        // IfNoneMatch "*": sent, guarded after a refusal
+	guardWrite         // unconditional: guarded before it is sent
+)
+
+// guardKind says how a write with opts is guarded on b.
+func guardKind(b *Bucket, opts *storage.PutOptions) int {
+	switch {
+	case !b.tombstones || opts.IfMatch != "":
+		return noGuard
+	case opts.IfNoneMatch != "":
+		return guardCreate
+	}
+	return guardWrite
+}
+
+// guard sets the write's condition from what is at its key now.
+func (w *write) guard(ctx context.Context) error {
+	ifMatch, ifNoneMatch, err := w.b.guard(ctx, w.key, w.kind == guardCreate)
+	if err != nil {
+		return err
+	}
+	w.opts.IfMatch, w.opts.IfNoneMatch = ifMatch, ifNoneMatch
+	return nil
+}
+
+// lostToTombstone reports a guarded write refused because the key
+// changed (or, for an unconditional one, an unknown outcome: sending it
+// again is harmless), which choosing the condition again may fix.
+func (w *write) lostToTombstone(err error) bool {
+	return errors.Is(err, storage.ErrPreconditionFailed) ||
+		w.kind == guardWrite && errors.Is(err, storage.ErrAmbiguous)
+}
+
+// conditionHeaders returns the write's If-Match and If-None-Match.
+func (w *write) conditionHeaders() (ifMatch, ifNoneMatch *string) {
+	if w.opts.IfMatch != "" {
+		ifMatch = aws.String(storage.NormalizeETag(w.opts.IfMatch))
+	}
+	if w.opts.IfNoneMatch != "" {
+		ifNoneMatch = aws.String(w.opts.IfNoneMatch)
+	}
+	return ifMatch, ifNoneMatch
 }
 
 // smallBody is the size of the buffer a body of unknown length is first
@@ -165,28 +218,50 @@ func (w *write) single(ctx context.Context, body io.ReadSeeker, n int64) (*stora
 	if w.opts.ContentType != "" {
 		in.ContentType = &w.opts.ContentType
 	}
-	if w.opts.IfMatch != "" {
-		in.IfMatch = aws.String(storage.NormalizeETag(w.opts.IfMatch))
+	g := w.kind
+	if g == guardWrite {
+		if err := w.guard(ctx); err != nil {
+			return nil, err
+		}
 	}
-	if w.opts.IfNoneMatch != "" {
-		in.IfNoneMatch = &w.opts.IfNoneMatch
-	}
+	in.IfMatch, in.IfNoneMatch = w.conditionHeaders()
 	start, err := body.Seek(0, io.SeekCurrent)
 	if err != nil {
 		return nil, storage.Wrap("put", w.key, nil, err)
 	}
+	guards := 0
 	for attempt := 1; ; attempt++ {
 		c, t, optFns := w.condition()
 		out, err := b.client.PutObject(ctx, in, optFns...)
 		if err == nil {
 			return w.attrs(ctx, n, aws.ToString(out.ETag))
 		}
+		err = mapError("put", w.key, err, c, t)
+		if g != noGuard && guards < guardLimit(g) && w.lostToTombstone(err) {
+			// Not stored (or, for an unconditional write, harmless to
+			// store again): choose the condition again and resend.
+			guards++
+			if err := guardPause(ctx, g, guards); err != nil {
+				return nil, storage.Wrap("put", w.key, nil, err)
+			}
+			if serr := w.guard(ctx); serr != nil {
+				return nil, serr
+			}
+			in.IfMatch, in.IfNoneMatch = w.conditionHeaders()
+			if _, serr := body.Seek(start, io.SeekStart); serr != nil {
+				return nil, err
+			}
+			continue
+		}
+		if g == guardWrite && errors.Is(err, storage.ErrPreconditionFailed) {
+			return nil, storage.Errorf("put", w.key, storage.ErrTransient, "other writes kept winning: %w", err)
+		}
 		if attempt == pathRaceAttempts || !pathRace(err) {
-			return nil, mapError("put", w.key, err, c, t)
+			return nil, err
 		}
 		// Refused, so not stored: safe to send again, conditional or not.
 		if _, serr := body.Seek(start, io.SeekStart); serr != nil {
-			return nil, mapError("put", w.key, err, c, t)
+			return nil, err
 		}
 		select {
 		case <-ctx.Done():

@@ -1,13 +1,14 @@
 package s3store
 
 import (
+	"cmp"
 	"context"
 	"fmt"
 	"strings"
 	"sync"
 	"sync/atomic"
+	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/s3"
 
 	"github.com/r2kit/r2kit/storage"
@@ -44,13 +45,19 @@ type Options struct {
 	// DefaultConcurrency.
 	Concurrency int
 	// R2 says the server is Cloudflare R2: Backend reports "r2" and
-	// conditional deletes are emulated (see EmulateConditionalDelete).
+	// deletes go through tombstones (see EmulateConditionalDelete).
 	R2 bool
-	// EmulateConditionalDelete makes Delete compare the ETag read by
-	// HeadObject itself and send DeleteObject without If-Match, for
-	// servers that ignore or refuse If-Match on DELETE. Not atomic: a
-	// write landing between the two requests can be deleted.
+	// EmulateConditionalDelete makes Delete write a tombstone with a
+	// conditional PutObject and then remove it with an unconditional
+	// DeleteObject, for servers that ignore or refuse If-Match on DELETE:
+	// a conditional Delete stays atomic. See "Deletes" in the package
+	// documentation for what it costs.
 	EmulateConditionalDelete bool
+	// TombstoneGrace is how old a tombstone must be (by the server's
+	// clock) before a writer may replace it or PurgeTombstones remove it;
+	// its deleter removes it within a third of it. Zero means
+	// DefaultTombstoneGrace. Used with R2 or EmulateConditionalDelete.
+	TombstoneGrace time.Duration
 	// ValidateKey, if set, is called with every key (the Prefix
 	// included) before any request: a non-nil error refuses the key with
 	// storage.ErrInvalidKey. Use it for servers that refuse or rewrite
@@ -62,18 +69,19 @@ type Options struct {
 // Bucket is a storage.Bucket over one S3 bucket. It is safe for
 // concurrent use.
 type Bucket struct {
-	client   *s3.Client
-	bucket   string
-	prefix   string
-	partSize int64
-	conc     int
-	r2       bool
-	emulate  bool
-	validate func(string) error
-	parts    partPool // idle part buffers
-	closed   atomic.Bool
-	presign  *s3.PresignClient
-	presignO sync.Once
+	client     *s3.Client
+	bucket     string
+	prefix     string
+	partSize   int64
+	conc       int
+	r2         bool
+	tombstones bool          // deletes write tombstones (R2)
+	grace      time.Duration // see Options.TombstoneGrace
+	validate   func(string) error
+	parts      partPool // idle part buffers
+	closed     atomic.Bool
+	presign    *s3.PresignClient
+	presignO   sync.Once
 }
 
 var _ storage.Bucket = (*Bucket)(nil)
@@ -96,14 +104,15 @@ func New(client *s3.Client, bucket string, opts *Options) *Bucket {
 		o.Concurrency = DefaultConcurrency
 	}
 	b := &Bucket{
-		client:   client,
-		bucket:   bucket,
-		prefix:   o.Prefix,
-		partSize: o.PartSize,
-		conc:     o.Concurrency,
-		r2:       o.R2,
-		emulate:  o.R2 || o.EmulateConditionalDelete,
-		validate: o.ValidateKey,
+		client:     client,
+		bucket:     bucket,
+		prefix:     o.Prefix,
+		partSize:   o.PartSize,
+		conc:       o.Concurrency,
+		r2:         o.R2,
+		tombstones: o.R2 || o.EmulateConditionalDelete,
+		grace:      cmp.Or(o.TombstoneGrace, DefaultTombstoneGrace),
+		validate:   o.ValidateKey,
 	}
 	b.parts = newPartPool(b.conc, b.partSize)
 	return b
@@ -131,26 +140,20 @@ func (b *Bucket) Close() error {
 	return nil
 }
 
-// Stat returns the object's attributes with HeadObject.
+// Stat returns the object's attributes with HeadObject. A tombstone
+// (R2) is storage.ErrNotFound.
 func (b *Bucket) Stat(ctx context.Context, key string) (*storage.Attrs, error) {
 	if err := b.check("stat", key); err != nil {
 		return nil, err
 	}
-	out, err := b.client.HeadObject(ctx, &s3.HeadObjectInput{
-		Bucket: &b.bucket,
-		Key:    aws.String(b.prefix + key),
-	})
+	h, err := b.head(ctx, key)
 	if err != nil {
-		return nil, mapError("stat", key, err, plain, nil)
+		return nil, err
 	}
-	return &storage.Attrs{
-		Key:         key,
-		Size:        aws.ToInt64(out.ContentLength),
-		ETag:        storage.NormalizeETag(aws.ToString(out.ETag)),
-		ContentType: aws.ToString(out.ContentType),
-		ModTime:     aws.ToTime(out.LastModified),
-		Metadata:    storage.NormalizeMetadata(out.Metadata),
-	}, nil
+	if h.tombstone != "" {
+		return nil, storage.Errorf("stat", key, storage.ErrNotFound, "deleted (a tombstone is left)")
+	}
+	return h.attrs, nil
 }
 
 // check returns the error for an operation on key when the Bucket is
