@@ -57,7 +57,10 @@ func TestExtractErrors(t *testing.T) {
 		{"corrupt pdf", "a.pdf", []byte("%PDF-1.4\nthis is not a pdf at all"), CodeInvalidFile},
 		{"truncated pdf", "a.pdf", minimalPDF("cut")[:200], CodeInvalidFile},
 		{"corrupt docx", "a.docx", []byte("PK not a zip"), CodeInvalidFile},
-		{"docx without document", "a.docx", func() []byte { b := minimalDOCX(); return []byte(strings.Replace(string(b), "word/document.xml", "word/documenX.xml", -1)) }(), CodeInvalidFile},
+		{"docx without document", "a.docx", func() []byte {
+			b := minimalDOCX()
+			return []byte(strings.Replace(string(b), "word/document.xml", "word/documenX.xml", -1))
+		}(), CodeInvalidFile},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := extractString(t, tc.file, tc.data)
