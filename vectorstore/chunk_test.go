@@ -84,7 +84,7 @@ func TestChunker(t *testing.T) {
 		cd, _ := Tokenizer()
 		n, _ := cd.Count(text)
 		step := st.MaxChunkSizeTokens - st.ChunkOverlapTokens
-		want := (n-st.ChunkOverlapTokens + step - 1) / step
+		want := (n - st.ChunkOverlapTokens + step - 1) / step
 		if len(chunks) < want-1 || len(chunks) > want+1 {
 			t.Errorf("%+v: %d chunks for %d tokens, want about %d", st, len(chunks), n, want)
 		}

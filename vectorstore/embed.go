@@ -97,7 +97,7 @@ func (o *OpenAIEmbedder) embedBatch(ctx context.Context, texts []string) ([][]fl
 	if sleep == nil {
 		sleep = resilience.Sleep
 	}
-	for n := 0; ; n++ {
+	for n := 1; ; n++ {
 		vecs, err := o.call(ctx, texts)
 		var ee *EmbeddingError
 		if err == nil || !errors.As(err, &ee) || !ee.retryable() || !p.Allows(n) || ctx.Err() != nil {

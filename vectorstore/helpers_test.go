@@ -9,6 +9,8 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/r2kit/r2kit/internal/backendtest"
+	"github.com/r2kit/r2kit/storage"
 	"go.uber.org/goleak"
 )
 
@@ -100,4 +102,8 @@ func extractString(t *testing.T, name string, data []byte) (string, error) {
 	defer rc.Close()
 	out, err := io.ReadAll(rc)
 	return string(out), err
+}
+
+func memBucket(t testing.TB) storage.Bucket {
+	return backendtest.NewBucket(t, "mem")
 }
