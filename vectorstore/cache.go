@@ -61,10 +61,3 @@ func (c *segmentCache) put(key, etag string, s *segment) {
 		c.used -= ce.seg.bytes
 	}
 }
-
-// Bytes reports the memory the cache holds.
-func (c *segmentCache) bytes() int64 {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.used
-}

@@ -156,5 +156,3 @@ func TestHybridSearch(t *testing.T) {
 		}
 	})
 }
-
-

@@ -13,7 +13,7 @@ type hit struct {
 // rank scores every chunk of segs and returns the best k with a score
 // above zero and at least min, best first, ties broken by segment and
 // chunk order so that the answer is deterministic.
-func rank(segs []*segment, query string, qvec []float32, k int, minScore float64) []hit {
+func rank(segs []*segment, query string, qvec []float32, w float64, k int, minScore float64) []hit {
 	lex := bm25(segs, query)
 	var hits []hit
 	for si, s := range segs {
@@ -26,7 +26,7 @@ func rank(segs []*segment, query string, qvec []float32, k int, minScore float64
 				if useVec {
 					v = max(0, dotInt8(qvec, s.vecs[ci*s.dims:(ci+1)*s.dims], s.scales[ci]))
 				}
-				score = vectorWeight*min(v, 1) + (1-vectorWeight)*l
+				score = w*min(v, 1) + (1-w)*l
 			}
 			if score > 0 && score >= minScore {
 				hits = append(hits, hit{si, ci, score})

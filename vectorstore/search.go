@@ -105,11 +105,10 @@ type SearchResults struct {
 	Data        []SearchResult
 }
 
-// BM25 parameters and the weight of the vector score in hybrid ranking.
+// BM25 parameters.
 const (
-	bm25K1       = 1.2
-	bm25B        = 0.75
-	vectorWeight = 0.5
+	bm25K1 = 1.2
+	bm25B  = 0.75
 )
 
 // Search ranks the chunks of a store's completed files that pass
@@ -174,7 +173,7 @@ func (s *Service) Search(ctx context.Context, vsID string, p SearchParams) (*Sea
 			qvec = unit(vs[0])
 		}
 	}
-	hits := rank(segs, text, qvec, p.MaxNumResults, threshold(p))
+	hits := rank(segs, text, qvec, s.opts.VectorWeight, p.MaxNumResults, threshold(p))
 	out := &SearchResults{SearchQuery: p.Query, Data: make([]SearchResult, 0, len(hits))}
 	for _, h := range hits {
 		fid := owners[h.seg]

@@ -18,6 +18,10 @@ type Options struct {
 	// search, which then ranks hybrid (vectors fused with BM25). Nil
 	// means BM25 only.
 	Embedder Embedder
+	// VectorWeight is the weight of the vector score in hybrid
+	// ranking, the rest going to BM25: 0 means 0.5, 1 ranks by vectors
+	// alone. Values outside [0,1] are clamped.
+	VectorWeight float64
 	// EmbedBatch is how many chunks go to one Embed call. Zero means 64.
 	EmbedBatch int
 	// Extractors maps lower-case extensions to extractors. Nil means
@@ -53,6 +57,8 @@ type Service struct {
 	src   Source
 	opts  Options
 	cache *segmentCache
+	// manifests caches decoded manifests by ETag.
+	manifests manifestCache
 }
 
 // New returns a Service over b. src opens the bytes of the files that
@@ -63,6 +69,10 @@ func New(b storage.Bucket, src Source, opts *Options) *Service {
 	if opts != nil {
 		o = *opts
 	}
+	if o.VectorWeight == 0 {
+		o.VectorWeight = 0.5
+	}
+	o.VectorWeight = min(max(o.VectorWeight, 0), 1)
 	if o.EmbedBatch <= 0 {
 		o.EmbedBatch = 64
 	}
@@ -149,7 +159,7 @@ func (s *Service) load(ctx context.Context, vsID string) (*doc.Doc[manifest], er
 	if err := ValidateID("vector_store_id", PrefixVectorStore, vsID); err != nil {
 		return nil, err
 	}
-	d, err := doc.Get[manifest](ctx, s.docs, manifestKey(vsID))
+	d, err := s.readManifest(ctx, manifestKey(vsID))
 	if errors.Is(err, storage.ErrNotFound) {
 		return nil, notFound("vector store", vsID)
 	}
@@ -179,6 +189,9 @@ func (s *Service) update(ctx context.Context, vsID string, fn func(m *manifest) 
 	if err != nil {
 		return nil, err
 	}
+	// d is the state after fn, which under group commit may not be the
+	// state written (a later function of the same batch may have
+	// changed it further), so it is not cached under the written ETag.
 	return &d.Value, nil
 }
 
@@ -257,6 +270,7 @@ func (s *Service) Delete(ctx context.Context, vsID string) error {
 	if _, err := s.load(ctx, vsID); err != nil {
 		return err
 	}
+	s.manifests.drop(manifestKey(vsID))
 	if err := doc.Delete(ctx, s.docs, manifestKey(vsID), ""); err != nil && !errors.Is(err, storage.ErrNotFound) {
 		return fmt.Errorf("vectorstore: deleting %s: %w", vsID, err)
 	}
