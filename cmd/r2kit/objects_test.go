@@ -206,7 +206,7 @@ func TestErrors(t *testing.T) {
 		{"bad bucket URL", r2kit(t, "xx://bucket", "ls"), 1,
 			`r2kit: storage: open "xx://bucket": no backend registered for scheme "xx" (registered: file, mem, r2, s3)`},
 		{"missing key", r2kit(t, dir, "get", "assistants/x.json"), 1, "r2kit: get assistants/x.json: not found"},
-		{"invalid key", r2kit(t, dir, "stat", "a//b"), 1, `r2kit: stat a//b: invalid key: empty path segment ("//")`},
+		{"invalid key", r2kit(t, dir, "stat", "a\tb"), 1, "r2kit: stat a\tb: invalid key: control character '\\t' at byte 1"},
 		{"missing file", r2kit(t, dir, "put", "/nonexistent/file", "k"), 1, "r2kit: open /nonexistent/file: no such file or directory"},
 		{"unknown command", r2kit(t, dir, "nope"), 2, `r2kit: unknown command "nope" for "r2kit" (see 'r2kit --help')`},
 		{"unknown flag", r2kit(t, dir, "ls", "--nope"), 2, "r2kit: unknown flag: --nope (see 'r2kit ls --help')"},
