@@ -36,6 +36,8 @@ func (s *Server) handle(pattern string, kind routeKind, h HandlerFunc) {
 	limit := s.cfg.MaxBodyBytes
 	if kind == uploadRoute {
 		limit += s.cfg.MaxUploadBytes
+	} else if strings.HasPrefix(pattern, "POST ") {
+		h = s.idempotent(h)
 	}
 	s.mux.HandleFunc(pattern, func(w http.ResponseWriter, r *http.Request) {
 		if kind == assistantsRoute {

@@ -11,6 +11,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 
 	"github.com/r2kit/r2kit/assistants/store"
+	"github.com/r2kit/r2kit/doc"
 	"github.com/r2kit/r2kit/resilience"
 	"github.com/r2kit/r2kit/storage"
 )
@@ -72,6 +73,7 @@ type Server struct {
 	cfg      Config
 	bucket   storage.Bucket
 	store    *store.DB
+	docs     *doc.Store // idempotency records
 	now      func() time.Time
 	registry *prometheus.Registry
 	storage  *resilience.Metrics
@@ -114,6 +116,7 @@ func New(cfg Config) *Server {
 	}
 	s.bucket = s.storage.Instrument(cfg.Bucket)
 	s.store, s.now = openStore(s.bucket, cfg)
+	s.docs = doc.New(s.bucket, &doc.Options{Now: s.now})
 	s.routes()
 	s.handler = s.observe(http.HandlerFunc(s.dispatch))
 	return s
