@@ -1,5 +1,7 @@
 package api_test
 
+//lint:file-ignore SA1019 r2kit serves the Assistants API, which openai-go marks deprecated
+
 import (
 	"fmt"
 	"net/http"
