@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log"
 	"time"
 
 	"github.com/r2kit/r2kit/doc"
@@ -97,4 +98,30 @@ func ExampleCollection() {
 	// Output:
 	// assistants/asst_1.json true
 	// put assistants/asst_2.json: validation failed: model: required
+}
+
+// Delete with an etag removes the document only if it is still the
+// version read: a concurrent change wins over a stale delete.
+func ExampleDelete() {
+	ctx := context.Background()
+	b := memstore.New()
+	defer b.Close()
+	s := doc.New(b, nil)
+	type note struct{ Text string }
+	d, err := doc.Put(ctx, s, "notes/a.json", note{"draft"}, nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	if _, err := doc.Put(ctx, s, "notes/a.json", note{"edited"}, nil); err != nil {
+		log.Fatal(err)
+	}
+	err = doc.Delete(ctx, s, "notes/a.json", d.ETag) // the etag of "draft"
+	fmt.Println(errors.Is(err, doc.ErrConflict))
+	cur, _ := doc.Get[note](ctx, s, "notes/a.json")
+	fmt.Println(cur.Value.Text)
+	fmt.Println(doc.Delete(ctx, s, "notes/a.json", cur.ETag))
+	// Output:
+	// true
+	// edited
+	// <nil>
 }

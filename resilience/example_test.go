@@ -16,6 +16,7 @@ import (
 
 	"github.com/r2kit/r2kit/doc"
 	"github.com/r2kit/r2kit/resilience"
+	"github.com/r2kit/r2kit/storage"
 	"github.com/r2kit/r2kit/storage/memstore"
 )
 
@@ -95,4 +96,47 @@ func ExampleDo() {
 	})
 	fmt.Println(s.Theme, err)
 	// Output: light <nil>
+}
+
+// failingStats fails its first n Stats with a temporary failure.
+type failingStats struct {
+	storage.Bucket
+	n int
+}
+
+func (f *failingStats) Stat(ctx context.Context, key string) (*storage.Attrs, error) {
+	if f.n > 0 {
+		f.n--
+		return nil, storage.Wrap("stat", key, storage.ErrTransient, errors.New("503 Slow Down"))
+	}
+	return f.Bucket.Stat(ctx, key)
+}
+
+// Retry alone: temporary failures are retried with backoff; answers
+// (here: not found) are returned at once.
+func ExampleRetry() {
+	ctx := context.Background()
+	inner := &failingStats{Bucket: memstore.New(), n: 2}
+	b := resilience.Retry(inner, resilience.Policy{MaxRetries: 3, Base: time.Millisecond, Max: 5 * time.Millisecond})
+	defer b.Close()
+	_, err := b.Stat(ctx, "greetings/hello.json")
+	fmt.Println(errors.Is(err, storage.ErrNotFound), inner.n)
+	// Output: true 0
+}
+
+// Breaker alone: after FailureThreshold consecutive failures the
+// breaker opens and refuses calls without sending them, until
+// RecoveryTimeout has passed.
+func ExampleBreaker() {
+	ctx := context.Background()
+	inner := &failingStats{Bucket: memstore.New(), n: 100}
+	b := resilience.Breaker(inner, resilience.BreakerSettings{FailureThreshold: 3, RecoveryTimeout: time.Minute})
+	defer b.Close()
+	for range 3 {
+		_, _ = b.Stat(ctx, "k")
+	}
+	_, err := b.Stat(ctx, "k")
+	state, _ := resilience.BreakerState(b)
+	fmt.Println(errors.Is(err, resilience.ErrCircuitOpen), state == resilience.StateOpen, 100-inner.n, "calls sent")
+	// Output: true true 3 calls sent
 }

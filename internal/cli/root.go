@@ -52,6 +52,7 @@ func (a *app) rootCommand() *cobra.Command {
 		a.putCommand(),
 		a.rmCommand(),
 		a.sweepCommand(),
+		a.copyCommand(),
 		a.versionCommand(),
 	)
 	return root
