@@ -42,7 +42,15 @@ func (o *op) finish(out []byte, etag string, md map[string]string, err error) {
 // is finished when it returns. An op is only ever applied by the write
 // that its success reports: ops dropped before a write (cancelled
 // context, retries used up) were not applied by any write.
-func (s *Store) runBatch(key string, ops []*op) {
+//
+// more, if not nil, returns the ops of key that arrived since the batch
+// began (and takes them from the queue): before each retry the batch
+// takes them in, so that ops arriving while it waits out a conflict or
+// a throttled store's Retry-After commit with it, in one write, instead
+// of waiting for a batch of their own. On a store that allows one write
+// per second per key (R2), this is what lets a hot key commit as many
+// Updates per second as there are callers.
+func (s *Store) runBatch(key string, ops []*op, more func() []*op) {
 	ctx, cancel := s.commitContext(ops[0].ctx)
 	defer cancel()
 	for attempt := 1; ; attempt++ {
@@ -59,6 +67,7 @@ func (s *Store) runBatch(key string, ops []*op) {
 			if ops = s.retryOrFail(ctx, key, ops, attempt, err); len(ops) == 0 {
 				return
 			}
+			ops = s.takeMore(ops, more)
 			continue
 		}
 		body, md, outs := applyAll(snap, ops)
@@ -90,7 +99,16 @@ func (s *Store) runBatch(key string, ops []*op) {
 		if ops = s.retryOrFail(ctx, key, ops, attempt, err); len(ops) == 0 {
 			return
 		}
+		ops = s.takeMore(ops, more)
 	}
+}
+
+// takeMore appends the ops that more returns to ops.
+func (s *Store) takeMore(ops []*op, more func() []*op) []*op {
+	if more == nil {
+		return ops
+	}
+	return append(ops, more()...)
 }
 
 // outcome is the result of one op's function in a batch.

@@ -13,7 +13,7 @@ type group struct {
 // returns when o is finished.
 func (s *Store) submit(key string, o *op) {
 	if s.opts.DisableGroupCommit {
-		s.runBatch(key, []*op{o})
+		s.runBatch(key, []*op{o}, nil)
 		return
 	}
 	s.mu.Lock()
@@ -45,7 +45,13 @@ func (s *Store) lead(key string, g *group) {
 	g.pending = nil
 	s.mu.Unlock()
 
-	s.runBatch(key, batch)
+	s.runBatch(key, batch, func() []*op {
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		more := g.pending
+		g.pending = nil
+		return more
+	})
 
 	s.mu.Lock()
 	defer s.mu.Unlock()

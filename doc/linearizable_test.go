@@ -125,6 +125,11 @@ func brokenCounterOps(b storage.Bucket) counterOps {
 			if err != nil {
 				return 0, err
 			}
+			// Widen the window between the read and the write, so that
+			// concurrent increments overlap on any backend and machine
+			// load (a fast in-memory store would otherwise often run
+			// them one after another, and lose nothing).
+			time.Sleep(time.Millisecond)
 			body, _ := json.Marshal(counter{n + 1})
 			_, err = b.Put(ctx, "lin.json", bytesReader(body), nil)
 			return n + 1, err
