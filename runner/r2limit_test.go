@@ -1,0 +1,49 @@
+package runner_test
+
+import (
+	"testing"
+	"time"
+
+	"github.com/r2kit/r2kit/assistants"
+	"github.com/r2kit/r2kit/assistants/store"
+	"github.com/r2kit/r2kit/internal/backendtest"
+	"github.com/r2kit/r2kit/internal/fakemodel"
+	"github.com/r2kit/r2kit/runner"
+)
+
+// TestStreamedRunUnderR2WriteLimit streams a run on the R2 profile with
+// R2's limit of one write per second per key, and counts the writes the
+// limit refused (429s, which s3store and the doc layer wait out).
+func TestStreamedRunUnderR2WriteLimit(t *testing.T) {
+	b, prof := backendtest.NewR2Bucket(t, nil)
+	e := newEnv(t, b, fakemodel.New(fakemodel.Reply{Content: "a reply in a few tokens", Tokens: []string{"a ", "reply ", "in ", "a few ", "tokens"}}))
+	db := store.Open(b, nil)
+	ctx := t.Context()
+	th, err := db.Threads.Create(ctx, &assistants.ThreadCreateRequest{Messages: []assistants.MessageCreateRequest{
+		{Role: assistants.RoleUser, Content: assistants.TextInput("hi")}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	run := assistants.Run{ID: assistants.NewID(assistants.PrefixRun), ThreadID: th.Value.ID, AssistantID: testAssistant,
+		CreatedAt: time.Now().Unix(), Status: assistants.RunQueued, Model: "m", ExpiresAt: assistants.Ptr(time.Now().Unix() + 600)}
+	if _, err := db.Runs.Create(ctx, run); err != nil {
+		t.Fatal(err)
+	}
+	before := prof.Stats()
+	start := time.Now()
+	w := runner.New(db, e.client(""), &fastOptions)
+	var events []string
+	if err := w.Stream(ctx, th.Value.ID, run.ID, func(event string, _ any) error {
+		events = append(events, event)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	after := prof.Stats()
+	d, err := db.Runs.Get(ctx, th.Value.ID, run.ID)
+	if err != nil || d.Value.Status != assistants.RunCompleted {
+		t.Fatalf("run: %+v, %v", d, err)
+	}
+	t.Logf("streamed run on R2's 1 write/s/key: %d writes, %d refused by the limit, %s, %d events",
+		after.Writes-before.Writes, after.Throttled-before.Throttled, time.Since(start).Round(time.Millisecond), len(events))
+}
