@@ -266,3 +266,64 @@ func TestRunDelete(t *testing.T) {
 		t.Fatalf("keys after run delete: %q", got)
 	}
 }
+
+// TestEndedRunSettlesSteps: a run that ends cancelled, expired or failed
+// ends its open steps with it (a tool_calls step waiting for outputs
+// must not stay in_progress for good); a completed run's are left to
+// its executor.
+func TestEndedRunSettlesSteps(t *testing.T) {
+	backendtest.ForEach(t, func(t *testing.T, newBucket func(testing.TB) storage.Bucket) {
+		ctx := t.Context()
+		s := store.Open(newBucket(t), nil)
+		for _, tc := range []struct {
+			run  assistants.RunStatus
+			step assistants.StepStatus
+		}{
+			{assistants.RunCancelled, assistants.StepCancelled},
+			{assistants.RunExpired, assistants.StepExpired},
+			{assistants.RunFailed, assistants.StepFailed},
+			{assistants.RunCompleted, assistants.StepInProgress},
+		} {
+			thread := mustThread(t, s)
+			run := newRun(thread)
+			if _, err := s.Runs.Create(ctx, run); err != nil {
+				t.Fatal(err)
+			}
+			// A run waiting for tool outputs (cancel goes from there
+			// directly; from in_progress it goes through cancelling).
+			if _, err := s.Runs.Transition(ctx, thread, run.ID, assistants.RunInProgress, nil); err != nil {
+				t.Fatal(err)
+			}
+			if tc.run == assistants.RunCancelled {
+				if _, err := s.Runs.Transition(ctx, thread, run.ID, assistants.RunCancelling, nil); err != nil {
+					t.Fatal(err)
+				}
+			}
+			step := newStep(thread, run.ID, assistants.NewID(assistants.PrefixMessage))
+			if _, err := s.Steps.PutIf(ctx, step, ""); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := s.Runs.Transition(ctx, thread, run.ID, tc.run, func(r *assistants.Run) error {
+				if tc.run == assistants.RunFailed {
+					r.LastError = &assistants.LastError{Code: assistants.ErrorCodeInvalidPrompt, Message: "bad prompt"}
+				}
+				return nil
+			}); err != nil {
+				t.Fatal(err)
+			}
+			got, err := s.Steps.Get(ctx, thread, run.ID, step.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.Value.Status != tc.step {
+				t.Errorf("run %s: step %s; want %s", tc.run, got.Value.Status, tc.step)
+			}
+			if tc.run == assistants.RunCancelled && got.Value.CancelledAt == nil {
+				t.Errorf("cancelled step has no cancelled_at")
+			}
+			if tc.run == assistants.RunFailed && (got.Value.LastError == nil || got.Value.LastError.Message != "bad prompt") {
+				t.Errorf("failed step last_error %+v", got.Value.LastError)
+			}
+		}
+	})
+}

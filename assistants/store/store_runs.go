@@ -268,14 +268,81 @@ func (st *Runs) Transition(ctx context.Context, thread, id string, to assistants
 	})
 }
 
-// afterWrite releases the lock of a run that a write made terminal.
-// The write stands even if the release fails (a stale lock is taken
-// over by the next create).
+// afterWrite releases the lock of a run that a write made terminal and
+// settles its open steps (see settleSteps). The write stands even if
+// these fail (a stale lock is taken over by the next create; an open
+// step is settled by the next terminal write or stays in_progress).
 func (st *Runs) afterWrite(ctx context.Context, d *doc.Doc[assistants.Run], err error) (*doc.Doc[assistants.Run], error) {
 	if err == nil && d.Value.Status.IsTerminal() {
-		_ = st.s.release(context.WithoutCancel(ctx), d.Value.ThreadID, d.Value.ID)
+		ctx := context.WithoutCancel(ctx)
+		_ = st.s.release(ctx, d.Value.ThreadID, d.Value.ID)
+		_ = st.settleSteps(ctx, &d.Value)
 	}
 	return d, err
+}
+
+// stepEnd is the status an open step takes when its run ends with a
+// status other than completed.
+var stepEnd = map[assistants.RunStatus]assistants.StepStatus{
+	assistants.RunCancelled: assistants.StepCancelled,
+	assistants.RunExpired:   assistants.StepExpired,
+	assistants.RunFailed:    assistants.StepFailed,
+}
+
+// settleSteps ends the steps of a cancelled, expired or failed run that
+// are still in_progress (a tool_calls step waiting for outputs, a turn
+// cut short) with the run's status, at the run's end time, as OpenAI
+// does; a failed run's last_error goes to its steps. A completed or
+// incomplete run's steps are the executor's to end.
+func (st *Runs) settleSteps(ctx context.Context, r *assistants.Run) error {
+	to, ok := stepEnd[r.Status]
+	if !ok {
+		return nil
+	}
+	at := st.s.unixNow()
+	if t := map[assistants.StepStatus]*int64{assistants.StepCancelled: r.CancelledAt, assistants.StepFailed: r.FailedAt}[to]; t != nil {
+		at = *t
+	}
+	var lastErr *assistants.LastError
+	if to == assistants.StepFailed && r.LastError != nil {
+		// A step's last_error has the codes server_error and
+		// rate_limit_exceeded only.
+		lastErr = &assistants.LastError{Code: assistants.ErrorCodeServerError, Message: r.LastError.Message}
+		if r.LastError.Code == assistants.ErrorCodeRateLimitExceeded {
+			lastErr.Code = r.LastError.Code
+		}
+	}
+	p := assistants.ListParams{Limit: assistants.MaxListLimit, Order: assistants.OrderAsc}
+	for {
+		page, err := st.s.Steps.List(ctx, r.ThreadID, r.ID, p)
+		if err != nil {
+			return err
+		}
+		for _, step := range page.Data {
+			if step.Status != assistants.StepInProgress {
+				continue
+			}
+			_, err := st.s.Steps.Update(ctx, r.ThreadID, r.ID, step.ID, func(s *assistants.RunStep) error {
+				if s.Status != assistants.StepInProgress {
+					return nil
+				}
+				if err := s.Transition(to, at); err != nil {
+					return err
+				}
+				if lastErr != nil {
+					s.LastError = lastErr
+				}
+				return nil
+			})
+			if err != nil {
+				return err
+			}
+		}
+		if !page.HasMore {
+			return nil
+		}
+		p.After = *page.LastID
+	}
 }
 
 // Delete removes run id of thread, its index marker and its run steps,
