@@ -40,7 +40,13 @@ func TestServeProcessesShareRuns(t *testing.T) {
 		if fakemodel.LastUserText(req) == "keeper" {
 			return fakemodel.Reply{ToolCalls: []fakemodel.ToolCall{{ID: "call_k", Name: "wait", Arguments: "{}"}}}
 		}
-		return fakemodel.Reply{Content: "done with " + fakemodel.LastUserText(req), Delay: 300 * time.Millisecond,
+		delay := 300 * time.Millisecond
+		if strings.HasPrefix(req.Path, "/p0/") {
+			// Process 0's model calls last until it is killed, so that it
+			// has calls in flight then, however loaded the machine.
+			delay = 20 * time.Second
+		}
+		return fakemodel.Reply{Content: "done with " + fakemodel.LastUserText(req), Delay: delay,
 			TokenDelay: 20 * time.Millisecond}
 	}
 	model := httptest.NewServer(fm)
