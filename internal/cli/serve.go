@@ -106,9 +106,8 @@ func (a *app) serveCommand() *cobra.Command {
 	for name, env := range map[string]string{
 		"addr": "R2KIT_ADDR", "insecure-no-auth": "R2KIT_INSECURE_NO_AUTH",
 		"max-body-bytes": "R2KIT_MAX_BODY_BYTES", "max-upload-bytes": "R2KIT_MAX_UPLOAD_BYTES",
-		"body-read-timeout": "R2KIT_BODY_READ_TIMEOUT",
-		"log-level":         "R2KIT_LOG_LEVEL", "log-format": "R2KIT_LOG_FORMAT", "shutdown-timeout": "R2KIT_SHUTDOWN_TIMEOUT",
-		"repair-interval": "R2KIT_REPAIR_INTERVAL",
+		"log-level": "R2KIT_LOG_LEVEL", "log-format": "R2KIT_LOG_FORMAT", "shutdown-timeout": "R2KIT_SHUTDOWN_TIMEOUT",
+		"repair-interval": "R2KIT_REPAIR_INTERVAL", "body-read-timeout": "R2KIT_BODY_READ_TIMEOUT",
 	} {
 		a.bindEnv(f, name, env)
 	}
