@@ -50,11 +50,50 @@ func (s *Server) handle(pattern string, kind routeKind, h HandlerFunc) {
 			s.WriteError(w, r, bodyTooLarge(limit))
 			return
 		}
+		body := s.watchBody(w, r)
 		r.Body = http.MaxBytesReader(w, r.Body, limit)
-		if err := h(w, r); err != nil {
-			s.WriteError(w, r, err)
+		err := h(w, r)
+		if body.stalled() {
+			w.Header().Set("Connection", "close")
+			e := bodyTimeout(s.cfg.BodyReadTimeout)
+			e.Err, err = err, e
+		}
+		if err != nil {
+			s.fail(w, r, err)
 		}
 	})
+}
+
+// fail answers err as an error envelope, unless the answer has begun
+// (its status and headers are sent): then it logs what the client got
+// and aborts the connection, so that the client sees the answer cut off
+// rather than complete.
+func (s *Server) fail(w http.ResponseWriter, r *http.Request, err error) {
+	sw := started(w)
+	if sw == nil {
+		s.WriteError(w, r, err)
+		return
+	}
+	s.logCut(r, sw, err)
+	panic(http.ErrAbortHandler)
+}
+
+// started returns the statusWriter under w if the answer has begun.
+func started(w http.ResponseWriter) *statusWriter {
+	for w != nil {
+		if sw, ok := w.(*statusWriter); ok {
+			if sw.status == 0 {
+				return nil
+			}
+			return sw
+		}
+		u, ok := w.(interface{ Unwrap() http.ResponseWriter })
+		if !ok {
+			return nil
+		}
+		w = u.Unwrap()
+	}
+	return nil
 }
 
 // BetaHeader is the header that selects the Assistants API version.

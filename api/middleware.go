@@ -34,8 +34,9 @@ func newRequestID() string {
 // statusWriter records the status and the bytes of a response.
 type statusWriter struct {
 	http.ResponseWriter
-	status int
-	bytes  int64
+	status  int
+	bytes   int64
+	aborted bool // the connection was cut (http.ErrAbortHandler)
 }
 
 func (w *statusWriter) WriteHeader(code int) {
@@ -96,6 +97,7 @@ func (s *Server) observe(next http.Handler) http.Handler {
 		defer func() {
 			if v := recover(); v != nil {
 				if v == http.ErrAbortHandler {
+					sw.aborted = true
 					s.done(r, sw, start)
 					panic(v)
 				}
@@ -125,10 +127,10 @@ func (s *Server) done(r *http.Request, sw *statusWriter, start time.Time) {
 	}
 	s.metrics.observe(r.Method, route, status, d)
 	level := slog.LevelInfo
-	if status >= 500 && status != StatusClientClosedRequest {
+	if status >= 500 && status != StatusClientClosedRequest || sw.aborted {
 		level = slog.LevelWarn
 	}
-	s.log.LogAttrs(r.Context(), level, "request",
+	attrs := []slog.Attr{
 		slog.String("method", r.Method),
 		slog.String("path", r.URL.Path),
 		slog.String("route", route),
@@ -137,5 +139,27 @@ func (s *Server) done(r *http.Request, sw *statusWriter, start time.Time) {
 		slog.Duration("duration", d),
 		slog.String("request_id", RequestID(r.Context())),
 		slog.String("remote", r.RemoteAddr),
+	}
+	if sw.aborted {
+		attrs = append(attrs, slog.Bool("aborted", true))
+	}
+	s.log.LogAttrs(r.Context(), level, "request", attrs...)
+}
+
+// logCut logs an error that came after the answer had begun: the
+// client got sw's status and sw.bytes bytes of the body, and then the
+// connection is cut. It is an error unless the client had gone away.
+func (s *Server) logCut(r *http.Request, sw *statusWriter, err error) {
+	level := slog.LevelError
+	if r.Context().Err() != nil {
+		level = slog.LevelInfo
+	}
+	s.log.LogAttrs(r.Context(), level, "answer cut off",
+		slog.String("request_id", RequestID(r.Context())),
+		slog.String("method", r.Method),
+		slog.String("path", r.URL.Path),
+		slog.Int("status", sw.status),
+		slog.Int64("bytes", sw.bytes),
+		slog.String("error", err.Error()),
 	)
 }

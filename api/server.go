@@ -23,6 +23,9 @@ const (
 	// DefaultMaxUploadBytes limits uploaded files: 512 MiB (OpenAI's
 	// limit is 512 MB).
 	DefaultMaxUploadBytes = 512 << 20
+	// DefaultBodyReadTimeout is how long a request body may go without
+	// a byte arriving before the request is dropped.
+	DefaultBodyReadTimeout = 30 * time.Second
 	// DefaultReadyTimeout bounds the storage check of /readyz.
 	DefaultReadyTimeout = 5 * time.Second
 	// ReadyProbeKey is the key /readyz stats. Nothing is stored there:
@@ -49,6 +52,12 @@ type Config struct {
 	// DefaultMaxUploadBytes. The whole multipart body may exceed it by
 	// MaxBodyBytes, for the other parts and the part headers.
 	MaxUploadBytes int64
+	// BodyReadTimeout is how long a request body may go without a byte
+	// arriving (the deadline is renewed as data comes, so a slow but
+	// steady upload is not cut). A body that stalls longer is answered
+	// 408 and its connection closed; an upload's bytes are dropped. Zero
+	// means DefaultBodyReadTimeout; negative, no limit.
+	BodyReadTimeout time.Duration
 	// Logger receives the access log and error logs. Nil means
 	// slog.Default().
 	Logger *slog.Logger
@@ -96,6 +105,9 @@ func New(cfg Config) *Server {
 	}
 	if cfg.MaxUploadBytes <= 0 {
 		cfg.MaxUploadBytes = DefaultMaxUploadBytes
+	}
+	if cfg.BodyReadTimeout == 0 {
+		cfg.BodyReadTimeout = DefaultBodyReadTimeout
 	}
 	if cfg.ReadyTimeout <= 0 {
 		cfg.ReadyTimeout = DefaultReadyTimeout

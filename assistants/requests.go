@@ -176,8 +176,17 @@ type ThreadCreateRequest struct {
 	Metadata      Metadata               `json:"metadata,omitempty"`
 }
 
-// Validate checks each message, the tool resources and the metadata.
+// MaxThreadMessages is the most initial messages a thread may be
+// created with, as the API allows.
+const MaxThreadMessages = 32
+
+// Validate checks the request: at most MaxThreadMessages messages, each
+// valid, the tool resources and the metadata.
 func (r *ThreadCreateRequest) Validate() error {
+	if n := len(r.Messages); n > MaxThreadMessages {
+		return fieldErr("messages", "array too long. Expected an array with maximum length %d, "+
+			"but got an array with length %d instead", MaxThreadMessages, n)
+	}
 	for i := range r.Messages {
 		if err := r.Messages[i].Validate(); err != nil {
 			return nest(fmt.Sprintf("messages[%d]", i), err)

@@ -63,6 +63,7 @@ type serveOptions struct {
 	insecureNoAuth  bool
 	maxBody         byteSize
 	maxUpload       byteSize
+	bodyTimeout     time.Duration
 	logLevel        enumFlag
 	logFormat       enumFlag
 	shutdownTimeout time.Duration
@@ -95,6 +96,8 @@ func (a *app) serveCommand() *cobra.Command {
 	f.BoolVar(&o.insecureNoAuth, "insecure-no-auth", false, "allow serving a non-loopback address without API keys")
 	f.Var(&o.maxBody, "max-body-bytes", "largest JSON request body")
 	f.Var(&o.maxUpload, "max-upload-bytes", "largest uploaded file")
+	f.DurationVar(&o.bodyTimeout, "body-read-timeout", api.DefaultBodyReadTimeout,
+		"drop a request whose body sends no byte for this long (0: never)")
 	f.Var(&o.logLevel, "log-level", "log level: debug, info, warn or error")
 	f.Var(&o.logFormat, "log-format", "log format: text or json")
 	f.DurationVar(&o.shutdownTimeout, "shutdown-timeout", 30*time.Second, "how long requests in flight may run after SIGINT/SIGTERM")
@@ -104,7 +107,7 @@ func (a *app) serveCommand() *cobra.Command {
 		"addr": "R2KIT_ADDR", "insecure-no-auth": "R2KIT_INSECURE_NO_AUTH",
 		"max-body-bytes": "R2KIT_MAX_BODY_BYTES", "max-upload-bytes": "R2KIT_MAX_UPLOAD_BYTES",
 		"log-level": "R2KIT_LOG_LEVEL", "log-format": "R2KIT_LOG_FORMAT", "shutdown-timeout": "R2KIT_SHUTDOWN_TIMEOUT",
-		"repair-interval": "R2KIT_REPAIR_INTERVAL",
+		"repair-interval": "R2KIT_REPAIR_INTERVAL", "body-read-timeout": "R2KIT_BODY_READ_TIMEOUT",
 	} {
 		a.bindEnv(f, name, env)
 	}
@@ -125,13 +128,14 @@ func (a *app) serve(ctx context.Context, o *serveOptions) (err error) {
 	defer closeBucket(bucket, &err)
 	runs := &executorRef{}
 	handler := api.New(api.Config{
-		Runs:           runs,
-		Bucket:         resilient(bucket),
-		APIKeys:        keys,
-		MaxBodyBytes:   int64(o.maxBody),
-		MaxUploadBytes: int64(o.maxUpload),
-		Logger:         log,
-		Store:          &store.Options{TTL: store.KeepUntilDeleted},
+		Runs:            runs,
+		Bucket:          resilient(bucket),
+		APIKeys:         keys,
+		MaxBodyBytes:    int64(o.maxBody),
+		MaxUploadBytes:  int64(o.maxUpload),
+		BodyReadTimeout: bodyReadTimeout(o.bodyTimeout),
+		Logger:          log,
+		Store:           &store.Options{TTL: store.KeepUntilDeleted},
 	})
 	ln, err := net.Listen("tcp", o.addr)
 	if err != nil {
@@ -149,6 +153,15 @@ func (a *app) serve(ctx context.Context, o *serveOptions) (err error) {
 		defer stop()
 	}
 	return a.runServer(ctx, log, ln, handler, o.shutdownTimeout)
+}
+
+// bodyReadTimeout is api.Config.BodyReadTimeout for the flag's value d:
+// the flag's 0 (never) is the config's negative.
+func bodyReadTimeout(d time.Duration) time.Duration {
+	if d <= 0 {
+		return -1
+	}
+	return d
 }
 
 // repairEvery runs store's Repair every interval until ctx is done or
@@ -240,7 +253,8 @@ func (a *app) announce(log *slog.Logger, addr net.Addr, keys int, o *serveOption
 		fmt.Fprintf(a.env.Stderr, "r2kit: WARNING: no API key configured and --insecure-no-auth given: anyone who reaches %s can read and write all data\n", addr)
 	}
 	log.Info("serving", "addr", addr.String(), "bucket", redact(a.bucketURL), "api_keys", keys,
-		"max_body_bytes", int64(o.maxBody), "max_upload_bytes", int64(o.maxUpload))
+		"max_body_bytes", int64(o.maxBody), "max_upload_bytes", int64(o.maxUpload),
+		"body_read_timeout", o.bodyTimeout.String())
 }
 
 // redact hides a password in a bucket URL, if any.
