@@ -13,6 +13,7 @@ import (
 	"github.com/r2kit/r2kit/assistants/store"
 	"github.com/r2kit/r2kit/resilience"
 	"github.com/r2kit/r2kit/storage"
+	"github.com/r2kit/r2kit/vectorstore"
 )
 
 // Defaults of Config.
@@ -63,6 +64,18 @@ type Config struct {
 	// objects are kept until they are deleted, as the hosted API did. A
 	// zero MaxFileBytes is set to MaxUploadBytes.
 	Store *store.Options
+	// VectorStores configures the vector store service of
+	// /v1/vector_stores, opened over the instrumented Bucket with the
+	// server's files as its Source. Nil means the defaults: BM25 search,
+	// no embeddings. A nil Now is set to Store's clock.
+	VectorStores *vectorstore.Options
+	// Ingest indexes the files added to vector stores (see
+	// IngestExecutor). Nil: a pool of IngestWorkers goroutines in this
+	// process, stopped by Close.
+	Ingest IngestExecutor
+	// IngestWorkers bounds the in-process ingestion pool. Zero means
+	// DefaultIngestWorkers.
+	IngestWorkers int
 }
 
 // Server is the r2kit HTTP API: an http.Handler serving the OpenAI
@@ -72,6 +85,9 @@ type Server struct {
 	cfg      Config
 	bucket   storage.Bucket
 	store    *store.DB
+	vs       *vectorstore.Service
+	ingest   IngestExecutor
+	pool     *ingestPool // the in-process ingestion, if Config.Ingest is nil
 	now      func() time.Time
 	registry *prometheus.Registry
 	storage  *resilience.Metrics
@@ -114,6 +130,7 @@ func New(cfg Config) *Server {
 	}
 	s.bucket = s.storage.Instrument(cfg.Bucket)
 	s.store, s.now = openStore(s.bucket, cfg)
+	s.openVectorStores()
 	s.routes()
 	s.handler = s.observe(http.HandlerFunc(s.dispatch))
 	return s
