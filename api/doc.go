@@ -9,7 +9,7 @@
 //	GET /metrics   Prometheus metrics: r2kit_storage_* (the bucket,
 //	               through resilience.Instrument), r2kit_http_*, go_*, process_*
 //	/v1/...        the Assistants API v2 routes (assistants, threads,
-//	               messages, runs, run steps, files)
+//	               messages, runs, run steps, files, vector stores)
 //
 // # Endpoints
 //
@@ -27,7 +27,17 @@
 //	run steps    retrieve, list (include[] accepted)
 //	files        upload (multipart, streamed to blob storage), retrieve,
 //	             list (purpose filter), delete, content (streamed, with
-//	             single byte ranges)
+//	             single byte ranges); delete also takes the file out of
+//	             every vector store
+//	vector stores create, retrieve, modify, list, delete, search; their
+//	             files (add, retrieve, update attributes, list, delete,
+//	             content) and file batches (create, retrieve, cancel, list
+//	             files), over a vectorstore.Service (Config.VectorStores)
+//
+// Files added to a vector store are stored in_progress and handed to
+// Config.Ingest, an IngestExecutor (see vectorstore_ingest.go); without
+// one the server ingests them in its own goroutine pool, which Close
+// stops.
 //
 // Runs are stored queued and handed to Config.Runs, a RunExecutor (see
 // runexec.go for what the server and the executor each do); without one

@@ -37,6 +37,7 @@ func startServer(t testing.TB, b storage.Bucket, cfg api.Config) *liveServer {
 	logs := &servetest.LockedBuffer{}
 	cfg.Logger = slog.New(slog.NewJSONHandler(logs, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	s := api.New(cfg)
+	t.Cleanup(func() { s.Close() }) // after the HTTP server (cleanups run last first)
 	ts := httptest.NewServer(s)
 	t.Cleanup(ts.Close)
 	return &liveServer{Server: s, URL: ts.URL, bucket: b, logs: logs}

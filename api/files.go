@@ -33,11 +33,15 @@ func (s *Server) listFiles(w http.ResponseWriter, r *http.Request) error {
 	return WriteJSON(w, http.StatusOK, l)
 }
 
-// deleteFile: DELETE /v1/files/{file_id}: the file object, then its
-// bytes. The answer's object is "file", as OpenAI's.
+// deleteFile: DELETE /v1/files/{file_id}: the file leaves every vector
+// store that holds it (so no search returns it any more), then the file
+// object and its bytes go. The answer's object is "file", as OpenAI's.
 func (s *Server) deleteFile(w http.ResponseWriter, r *http.Request) error {
 	id, err := PathID(r, "file_id", assistants.PrefixFile)
 	if err != nil {
+		return err
+	}
+	if err := s.removeFromVectorStores(r.Context(), id); err != nil {
 		return err
 	}
 	if err := s.store.Files.Delete(r.Context(), id); err != nil {

@@ -9,7 +9,8 @@ import (
 // (../shared/reference/assistants-v2.md). Modify is POST, never PATCH;
 // runs cannot be deleted. The handlers are in assistants.go,
 // threads.go, threadrun.go, messages.go, runs.go, tooloutputs.go,
-// steps.go, files.go, upload.go and content.go.
+// steps.go, files.go, upload.go and content.go; the vector store
+// routes are in vectorstores.go.
 func (s *Server) routes() {
 	s.mux.HandleFunc("GET /healthz", s.healthz)
 	s.mux.HandleFunc("GET /readyz", s.readyz)
@@ -57,4 +58,5 @@ func (s *Server) routes() {
 	} {
 		s.handle(rt.pattern, rt.kind, rt.h)
 	}
+	s.vectorStoreRoutes()
 }

@@ -14,6 +14,7 @@ import (
 	"github.com/r2kit/r2kit/doc"
 	"github.com/r2kit/r2kit/resilience"
 	"github.com/r2kit/r2kit/storage"
+	"github.com/r2kit/r2kit/vectorstore"
 )
 
 // Defaults of Config.
@@ -73,6 +74,18 @@ type Config struct {
 	// objects are kept until they are deleted, as the hosted API did. A
 	// zero MaxFileBytes is set to MaxUploadBytes.
 	Store *store.Options
+	// VectorStores configures the vector store service of
+	// /v1/vector_stores, opened over the instrumented Bucket with the
+	// server's files as its Source. Nil means the defaults: BM25 search,
+	// no embeddings. A nil Now is set to Store's clock.
+	VectorStores *vectorstore.Options
+	// Ingest indexes the files added to vector stores (see
+	// IngestExecutor). Nil: a pool of IngestWorkers goroutines in this
+	// process, stopped by Close.
+	Ingest IngestExecutor
+	// IngestWorkers bounds the in-process ingestion pool. Zero means
+	// DefaultIngestWorkers.
+	IngestWorkers int
 }
 
 // Server is the r2kit HTTP API: an http.Handler serving the OpenAI
@@ -83,6 +96,9 @@ type Server struct {
 	bucket   storage.Bucket
 	store    *store.DB
 	docs     *doc.Store // idempotency records
+	vs       *vectorstore.Service
+	ingest   IngestExecutor
+	pool     *ingestPool // the in-process ingestion, if Config.Ingest is nil
 	now      func() time.Time
 	registry *prometheus.Registry
 	storage  *resilience.Metrics
@@ -129,6 +145,7 @@ func New(cfg Config) *Server {
 	s.bucket = s.storage.Instrument(cfg.Bucket)
 	s.store, s.now = openStore(s.bucket, cfg)
 	s.docs = doc.New(s.bucket, &doc.Options{Now: s.now})
+	s.openVectorStores()
 	s.routes()
 	s.handler = s.observe(http.HandlerFunc(s.dispatch))
 	return s

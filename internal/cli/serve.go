@@ -46,6 +46,14 @@ any number of them may share a bucket: a run is executed by one process
 at a time, and the run of a process that dies is taken over by another
 after --run-lease.
 
+Vector stores (/v1/vector_stores) keep their index in the bucket. Search
+ranks with BM25 alone, or hybrid (vectors fused with BM25) with an
+OpenAI-compatible embeddings endpoint: --embeddings-base-url /
+$R2KIT_EMBEDDINGS_BASE_URL (/embeddings is appended), --embeddings-model,
+--embeddings-api-key and --embeddings-dimensions. Files are ingested in
+the background, --ingest-workers at a time; files a stopped process left
+in_progress are taken up again at startup.
+
 The server prints "r2kit: listening on http://ADDR" on standard error once
 it accepts connections. SIGINT or SIGTERM stops it gracefully: it stops
 accepting, lets requests in flight finish (up to --shutdown-timeout) and
@@ -69,6 +77,7 @@ type serveOptions struct {
 	shutdownTimeout time.Duration
 	repairInterval  time.Duration
 	runs            runOptions
+	vs              vectorStoreOptions
 }
 
 // DefaultAddr is the address serve listens on by default.
@@ -103,6 +112,7 @@ func (a *app) serveCommand() *cobra.Command {
 	f.DurationVar(&o.shutdownTimeout, "shutdown-timeout", 30*time.Second, "how long requests in flight may run after SIGINT/SIGTERM")
 	f.DurationVar(&o.repairInterval, "repair-interval", 0, "repair the bucket at this interval (0: never)")
 	a.addRunFlags(f, &o.runs)
+	a.addVectorStoreFlags(f, &o.vs)
 	for name, env := range map[string]string{
 		"addr": "R2KIT_ADDR", "insecure-no-auth": "R2KIT_INSECURE_NO_AUTH",
 		"max-body-bytes": "R2KIT_MAX_BODY_BYTES", "max-upload-bytes": "R2KIT_MAX_UPLOAD_BYTES",
@@ -121,6 +131,9 @@ func (a *app) serve(ctx context.Context, o *serveOptions) (err error) {
 	if len(keys) == 0 && !o.insecureNoAuth && !maybeLoopback(o.addr) {
 		return refuseNoAuth(o.addr)
 	}
+	if err := o.vs.check(); err != nil {
+		return err
+	}
 	bucket, err := a.openBucket(ctx)
 	if err != nil {
 		return err
@@ -136,7 +149,10 @@ func (a *app) serve(ctx context.Context, o *serveOptions) (err error) {
 		BodyReadTimeout: bodyReadTimeout(o.bodyTimeout),
 		Logger:          log,
 		Store:           &store.Options{TTL: store.KeepUntilDeleted},
+		VectorStores:    o.vs.options(),
+		IngestWorkers:   o.vs.ingestWorkers,
 	})
+	defer handler.Close() // after the HTTP server stopped: ends the ingestion pool
 	ln, err := net.Listen("tcp", o.addr)
 	if err != nil {
 		return err
@@ -148,6 +164,7 @@ func (a *app) serve(ctx context.Context, o *serveOptions) (err error) {
 	a.announce(log, ln.Addr(), len(keys), o)
 	stopWorker := startWorker(log, runs, handler.Store(), &o.runs)
 	defer stopWorker()
+	defer resumeIngest(log, handler)()
 	if o.repairInterval > 0 {
 		stop := repairEvery(ctx, log, handler.Store(), o.repairInterval)
 		defer stop()
