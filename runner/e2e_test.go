@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -46,6 +47,13 @@ type live struct {
 	c    openai.Client
 	asst string
 	url  string // the API's base URL, http://127.0.0.1:port
+
+	// For tests of streams: the created run's data, a flag, and the
+	// worker clock's offset (nanoseconds) when the test set Options.Now
+	// to read it.
+	runs  string
+	flag  atomic.Bool
+	clock *atomic.Int64
 }
 
 func startLive(t *testing.T, bucket storage.Bucket, fm *fakemodel.Server, tools ...openai.AssistantToolUnionParam) *live {

@@ -35,6 +35,9 @@ type Reply struct {
 	// BreakStream closes a streaming answer after this many tokens
 	// without finishing it (0: never).
 	BreakStream int
+	// BreakToolCalls closes a streaming answer after its tool call
+	// fragments without finishing it.
+	BreakToolCalls bool
 	// FinishReason, if set, replaces the finish_reason ("stop", or
 	// "tool_calls" with ToolCalls), such as "length".
 	FinishReason string
@@ -248,6 +251,9 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, reply Reply) {
 			}
 			send(chunk(map[string]any{"tool_calls": []any{call}}, nil))
 		}
+	}
+	if reply.BreakToolCalls {
+		return
 	}
 	send(chunk(map[string]any{}, finish(reply)))
 	send(map[string]any{"id": "chatcmpl-fake", "object": "chat.completion.chunk", "choices": []any{}, "usage": usage(reply)})
