@@ -168,7 +168,9 @@ func TestStreamTerminalPaths(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			var clock atomic.Int64
-			mod := func(o *runner.Options) { o.Now = func() time.Time { return time.Now().Add(time.Duration(clock.Load())) } }
+			mod := func(o *runner.Options) {
+				o.Now = func() time.Time { return time.Now().Add(time.Duration(clock.Load())) }
+			}
 			var tools []openai.AssistantToolUnionParam
 			if tc.tools {
 				tools = append(tools, fn)
