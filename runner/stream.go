@@ -149,7 +149,11 @@ func (w *Worker) follow(ctx context.Context, ev *events, thread, run string, las
 		if md, err := w.store.Messages.Get(ctx, thread, lease.MessageID); err == nil {
 			x := &execution{w: w, thread: thread, id: run, run: r, lease: lease, ev: ev}
 			x.announceMessage(&md.Value)
-			ev.send(EventMessageCompleted, md.Value)
+			if md.Value.Status == assistants.MessageIncomplete {
+				ev.send(EventMessageIncomplete, md.Value)
+			} else {
+				ev.send(EventMessageCompleted, md.Value)
+			}
 			if sd, err := w.store.Steps.Get(ctx, thread, run, lease.StepID); err == nil {
 				ev.send(EventStepCompleted, sd.Value)
 			}
