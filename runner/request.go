@@ -135,7 +135,8 @@ func (x *execution) truncate(model string, system, thread, rounds []ChatMessage,
 
 // dropOldest drops thread messages from the oldest end until the
 // prompt fits budget tokens, keeping the newest user message and those
-// after it.
+// after it. Messages are kept newest first while they fit: an older
+// message is never kept in place of a newer one.
 func dropOldest(c counter, system, thread, rounds []ChatMessage, budget int, strict bool) ([]ChatMessage, error) {
 	keep := len(thread) // thread[keep:] is never dropped
 	for i := len(thread) - 1; i >= 0; i-- {
@@ -157,15 +158,16 @@ func dropOldest(c counter, system, thread, rounds []ChatMessage, budget int, str
 		}
 		return thread[keep:], nil
 	}
-	costs := make([]int, keep)
-	for i := range keep {
-		costs[i] = c.message(&thread[i])
-		total += costs[i]
-	}
-	start := 0
-	for total > budget && start < keep {
-		total -= costs[start]
-		start++
+	// Newest first, so that only the messages kept (and one more) are
+	// counted, however long the thread.
+	start := keep
+	for start > 0 {
+		n := c.message(&thread[start-1])
+		if total+n > budget {
+			break
+		}
+		total += n
+		start--
 	}
 	return thread[start:], nil
 }
