@@ -83,6 +83,21 @@ var defaultRetry = resilience.Policy{MaxRetries: 4, Base: 500 * time.Millisecond
 // c.Retry only while nothing has been delivered to onDelta. A failed
 // completion is a *ModelError (or the context's error).
 func (c *Client) Complete(ctx context.Context, req ChatRequest, onDelta func(content string) error) (*ChatResult, error) {
+	if onDelta == nil {
+		return c.CompleteDeltas(ctx, req, nil)
+	}
+	return c.CompleteDeltas(ctx, req, func(d Delta) error {
+		if d.ToolCall != nil {
+			return nil
+		}
+		return onDelta(d.Content)
+	})
+}
+
+// CompleteDeltas is Complete with every piece of a streamed answer
+// delivered to onDelta: content, and the fragments of tool calls as they
+// arrive. Retries stop once anything was delivered.
+func (c *Client) CompleteDeltas(ctx context.Context, req ChatRequest, onDelta func(Delta) error) (*ChatResult, error) {
 	if c.BaseURL == "" {
 		return nil, &ModelError{Message: "no model endpoint configured (set R2KIT_MODEL_BASE_URL or --model-base-url)"}
 	}
@@ -120,7 +135,7 @@ func (c *Client) Complete(ctx context.Context, req ChatRequest, onDelta func(con
 }
 
 // once makes one request.
-func (c *Client) once(ctx context.Context, body []byte, onDelta func(string) error, delivered *bool) (*ChatResult, error) {
+func (c *Client) once(ctx context.Context, body []byte, onDelta func(Delta) error, delivered *bool) (*ChatResult, error) {
 	url := strings.TrimSuffix(c.BaseURL, "/") + "/chat/completions"
 	hreq, err := http.NewRequestWithContext(ctx, http.MethodPost, url, bytes.NewReader(body))
 	if err != nil {
@@ -202,7 +217,7 @@ func decodeResponse(r io.Reader) (*ChatResult, error) {
 
 // readStream reads server-sent chat chunks until [DONE], passing content
 // to onDelta and assembling tool calls from their fragments.
-func readStream(r io.Reader, onDelta func(string) error, delivered *bool) (*ChatResult, error) {
+func readStream(r io.Reader, onDelta func(Delta) error, delivered *bool) (*ChatResult, error) {
 	res := &ChatResult{}
 	var content, refusal strings.Builder
 	sc := bufio.NewScanner(r)
@@ -231,7 +246,7 @@ func readStream(r io.Reader, onDelta func(string) error, delivered *bool) (*Chat
 			if d.Content != nil && *d.Content != "" {
 				content.WriteString(*d.Content)
 				*delivered = true
-				if err := onDelta(*d.Content); err != nil {
+				if err := onDelta(Delta{Content: *d.Content}); err != nil {
 					return nil, err
 				}
 			}
@@ -251,6 +266,11 @@ func readStream(r io.Reader, onDelta func(string) error, delivered *bool) (*Chat
 				}
 				call.Function.Name += tc.Function.Name
 				call.Function.Arguments += tc.Function.Arguments
+				*delivered = true
+				if err := onDelta(Delta{ToolCall: &ToolCallDelta{Index: tc.Index, ID: tc.ID, Type: tc.Type,
+					Name: tc.Function.Name, Arguments: tc.Function.Arguments}}); err != nil {
+					return nil, err
+				}
 			}
 			if choice.FinishReason != nil {
 				res.FinishReason = *choice.FinishReason

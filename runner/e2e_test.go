@@ -8,6 +8,7 @@ import (
 	"net/http/httptest"
 	"slices"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -45,15 +46,33 @@ type live struct {
 	*env
 	c    openai.Client
 	asst string
+	url  string // the API's base URL, http://127.0.0.1:port
+
+	// For tests of streams: the created run's data, a flag, and the
+	// worker clock's offset (nanoseconds) when the test set Options.Now
+	// to read it.
+	runs  string
+	flag  atomic.Bool
+	clock *atomic.Int64
 }
 
 func startLive(t *testing.T, bucket storage.Bucket, fm *fakemodel.Server, tools ...openai.AssistantToolUnionParam) *live {
+	t.Helper()
+	return startLiveWith(t, bucket, fm, nil, tools...)
+}
+
+// startLiveWith is startLive with the worker's options changed by mod
+// (may be nil).
+func startLiveWith(t *testing.T, bucket storage.Bucket, fm *fakemodel.Server, mod func(*runner.Options), tools ...openai.AssistantToolUnionParam) *live {
 	t.Helper()
 	e := newEnv(t, bucket, fm)
 	ref := &executorRef{}
 	s := api.New(api.Config{Bucket: bucket, Runs: ref})
 	o := fastOptions
 	o.ID = "live"
+	if mod != nil {
+		mod(&o)
+	}
 	ref.w = runner.New(s.Store(), e.client(""), &o)
 	e.start(ref.w)
 	ts := httptest.NewServer(s)
@@ -67,7 +86,7 @@ func startLive(t *testing.T, bucket storage.Bucket, fm *fakemodel.Server, tools 
 	if err != nil {
 		t.Fatalf("create assistant: %v", err)
 	}
-	return &live{env: e, c: c, asst: a.ID}
+	return &live{env: e, c: c, asst: a.ID, url: ts.URL}
 }
 
 func (l *live) thread(text string) string {

@@ -106,3 +106,50 @@ func (e *events) run(r *assistants.Run) {
 		e.send(RunEvent(r.Status), *r)
 	}
 }
+
+// ObjectStepDelta is the object name of a run step delta.
+const ObjectStepDelta = "thread.run.step.delta"
+
+// StepDelta is the data of a thread.run.step.delta event: a fragment of
+// a tool_calls step's calls as the model streams them.
+type StepDelta struct {
+	ID     string        `json:"id"`
+	Object string        `json:"object"`
+	Delta  StepDeltaBody `json:"delta"`
+}
+
+// StepDeltaBody is the change a StepDelta carries.
+type StepDeltaBody struct {
+	StepDetails StepDeltaDetails `json:"step_details"`
+}
+
+// StepDeltaDetails are {type:"tool_calls", tool_calls:[...]}.
+type StepDeltaDetails struct {
+	Type      string              `json:"type"`
+	ToolCalls []StepToolCallDelta `json:"tool_calls"`
+}
+
+// StepToolCallDelta is a fragment of the call at Index: the first one
+// carries its id, type and function name, the others more arguments.
+type StepToolCallDelta struct {
+	Index    int            `json:"index"`
+	ID       string         `json:"id,omitempty"`
+	Type     string         `json:"type"`
+	Function *FunctionDelta `json:"function,omitempty"`
+}
+
+// FunctionDelta is a fragment of a function call; Output is null.
+type FunctionDelta struct {
+	Name      string  `json:"name,omitempty"`
+	Arguments string  `json:"arguments"`
+	Output    *string `json:"output"`
+}
+
+// ErrorData is the data of an error event: the error object
+// {code, message, param, type}.
+type ErrorData struct {
+	Code    *string `json:"code"`
+	Message string  `json:"message"`
+	Param   *string `json:"param"`
+	Type    string  `json:"type"`
+}

@@ -17,16 +17,18 @@ import (
 type execution struct {
 	w          *Worker
 	thread, id string
-	run        *assistants.Run     // as last read or written
-	lease      store.Lease         // the claim's lease
-	takeover   bool                // the turn was started by a worker that died
-	ev         *events             // nil for background execution
-	prior      assistants.Usage    // usage of the run's earlier steps
-	turn       *assistants.Usage   // usage of this turn's completion
-	announced  *assistants.Message // the reply announced to the stream
-	step       *assistants.RunStep // the step announced to the stream
-	content    strings.Builder     // the reply so far
-	answered   []string            // answered tool_calls steps to complete
+	run        *assistants.Run       // as last read or written
+	lease      store.Lease           // the claim's lease
+	takeover   bool                  // the turn was started by a worker that died
+	ev         *events               // nil for background execution
+	prior      assistants.Usage      // usage of the run's earlier steps
+	turn       *assistants.Usage     // usage of this turn's completion
+	announced  *assistants.Message   // the reply announced to the stream
+	step       *assistants.RunStep   // the step announced to the stream
+	content    strings.Builder       // the reply so far
+	answered   []string              // answered tool_calls steps to complete
+	toolStep   *assistants.RunStep   // the tool_calls step announced to the stream
+	partial    []assistants.ToolCall // by index, the tool calls announced so far
 }
 
 func (w *Worker) newExecution(c *claim, ev *events) *execution {
@@ -59,13 +61,23 @@ func (x *execution) turnOnce(ctx context.Context) error {
 		}
 	}
 	req, prior, err := x.request(ctx)
-	if err != nil {
-		if ue := (*UnsupportedError)(nil); errors.As(err, &ue) {
-			return x.fail(ctx, assistants.ErrorCodeInvalidPrompt, err.Error())
+	x.prior = prior
+	var (
+		ue *UnsupportedError
+		pe *promptError
+		ie *incompleteError
+	)
+	switch {
+	case errors.As(err, &ue), errors.As(err, &pe):
+		return x.fail(ctx, assistants.ErrorCodeInvalidPrompt, err.Error())
+	case errors.As(err, &ie):
+		if err := x.completeAnswered(ctx); err != nil {
+			return err
 		}
+		return x.incomplete(ctx, ie.reason)
+	case err != nil:
 		return err
 	}
-	x.prior = prior
 	if err := x.completeAnswered(ctx); err != nil {
 		return err
 	}
@@ -94,7 +106,7 @@ func (x *execution) turnOnce(ctx context.Context) error {
 	case err != nil:
 		return err
 	}
-	if len(res.ToolCalls) > 0 {
+	if len(res.ToolCalls) > 0 && res.FinishReason != "length" {
 		return x.requireAction(ctx, res.ToolCalls)
 	}
 	return x.reply(ctx, res)
@@ -131,8 +143,12 @@ func (x *execution) complete(ctx context.Context, req ChatRequest) (*ChatResult,
 		defer close(watched)
 		x.watch(mctx, stop)
 	}()
-	res, err := x.w.client.Complete(mctx, req, func(tok string) error {
-		x.token(tok)
+	res, err := x.w.client.CompleteDeltas(mctx, req, func(d Delta) error {
+		if d.ToolCall != nil {
+			x.toolDelta(d.ToolCall)
+		} else {
+			x.token(d.Content)
+		}
 		return nil
 	})
 	stop(nil)
@@ -337,7 +353,7 @@ func (x *execution) resume(ctx context.Context) (done bool, err error) {
 		if sd, err := x.w.store.Steps.Get(ctx, x.thread, x.id, x.lease.StepID); err == nil {
 			x.turn = sd.Value.Usage
 		}
-		_, prior, err := x.request(ctx)
+		_, prior, err := x.toolRounds(ctx)
 		if err != nil {
 			return true, err
 		}
@@ -373,7 +389,8 @@ func (x *execution) fail(ctx context.Context, code, message string) error {
 	})
 }
 
-// modelFailed ends the run failed after the model endpoint failed.
+// modelFailed ends the run failed after the model endpoint failed. A
+// stream that received part of the answer gets an error event first.
 func (x *execution) modelFailed(ctx context.Context, err error) error {
 	code, msg := assistants.ErrorCodeServerError, err.Error()
 	var me *ModelError
@@ -381,7 +398,29 @@ func (x *execution) modelFailed(ctx context.Context, err error) error {
 		code = me.LastErrorCode()
 	}
 	x.w.log.Warn("model call failed", "thread", x.thread, "run", x.id, "err", err)
+	if x.ev != nil && (x.announced != nil || x.toolStep != nil) {
+		typ := "server_error"
+		if me != nil && me.Status >= 400 && me.Status < 500 {
+			typ = "invalid_request_error"
+		}
+		x.ev.send(EventError, ErrorData{Code: &code, Message: msg, Type: typ})
+	}
 	return x.fail(ctx, code, msg)
+}
+
+// incomplete ends the run incomplete with reason (its token budget is
+// spent), or cancelled if a cancellation was asked for meanwhile.
+func (x *execution) incomplete(ctx context.Context, reason string) error {
+	return x.finish(ctx, func(r *assistants.Run) error {
+		if r.Status == assistants.RunCancelling {
+			return r.Transition(assistants.RunCancelled, x.w.now().Unix())
+		}
+		if err := r.Transition(assistants.RunIncomplete, x.w.now().Unix()); err != nil {
+			return err
+		}
+		r.IncompleteDetails = &assistants.IncompleteDetails{Reason: reason}
+		return nil
+	})
 }
 
 // cancel ends a run whose cancellation was asked for.
@@ -401,7 +440,8 @@ func (x *execution) end(ctx context.Context, to assistants.RunStatus) error {
 
 // finish applies end (a move to a terminal status) to the run with the
 // usage so far, in one conditional write, then retires the run's queue
-// markers and emits the run.
+// markers, ends what the turn announced to the stream (abandon) and
+// emits the run.
 func (x *execution) finish(ctx context.Context, end func(r *assistants.Run) error) error {
 	run, err := x.update(ctx, func(r *assistants.Run) error {
 		if err := end(r); err != nil {
@@ -414,6 +454,7 @@ func (x *execution) finish(ctx context.Context, end func(r *assistants.Run) erro
 		return err
 	}
 	x.w.retire(ctx, x.id)
+	x.abandon(ctx, run)
 	x.ev.run(run)
 	return nil
 }

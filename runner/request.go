@@ -25,44 +25,151 @@ func (e *UnsupportedError) Error() string { return e.What + " is not supported b
 //     the run was created), if not empty;
 //   - the thread's messages in creation order (the run's
 //     additional_messages were added to the thread when it was
-//     created), the last N only with truncation_strategy last_messages;
-//     text content only: an image part becomes a note in the text;
+//     created), truncated (see truncate); a user message's image_file
+//     and image_url parts become image_url parts (see images.go);
 //   - the previous turns of this run: for each completed tool_calls step,
 //     an assistant message with the calls and a tool message per output;
 //   - the run's function tools (code_interpreter and file_search are not
 //     sent: r2kit does not run them), tool_choice, parallel_tool_calls,
-//     temperature, top_p, response_format and max_completion_tokens.
+//     temperature, top_p, response_format, and max_completion_tokens
+//     less the completion tokens of the run's earlier turns.
 //
-// It also returns the usage of the run's earlier steps.
+// It also returns the usage of the run's earlier steps. A run whose
+// token budget is spent fails with an *incompleteError.
 func (x *execution) request(ctx context.Context) (ChatRequest, assistants.Usage, error) {
 	r := x.run
 	req := ChatRequest{Model: r.Model, Temperature: r.Temperature, TopP: r.TopP}
-	if r.MaxCompletionTokens != nil {
-		req.MaxCompletionTokens = ptr(int(*r.MaxCompletionTokens))
-	}
 	if rf, ok := responseFormat(r.ResponseFormat); ok {
 		req.ResponseFormat = rf
 	}
 	if err := x.tools(&req); err != nil {
 		return req, assistants.Usage{}, err
 	}
+	var system []ChatMessage
 	if r.Instructions != "" {
-		req.Messages = append(req.Messages, ChatMessage{Role: "system", Content: ptr(r.Instructions)})
+		system = append(system, ChatMessage{Role: "system", Content: ptr(r.Instructions)})
 	}
 	thread, err := x.threadMessages(ctx)
 	if err != nil {
 		return req, assistants.Usage{}, err
 	}
-	if t := r.TruncationStrategy; t != nil && t.Type == assistants.TruncationLastMessages && t.LastMessages != nil && len(thread) > *t.LastMessages {
-		thread = thread[len(thread)-*t.LastMessages:]
-	}
-	req.Messages = append(req.Messages, thread...)
 	rounds, usage, err := x.toolRounds(ctx)
 	if err != nil {
 		return req, usage, err
 	}
-	req.Messages = append(req.Messages, rounds...)
+	if r.MaxCompletionTokens != nil {
+		left := *r.MaxCompletionTokens - usage.CompletionTokens
+		if left <= 0 {
+			return req, usage, &incompleteError{reason: assistants.RunIncompleteMaxCompletionTokens}
+		}
+		req.MaxCompletionTokens = ptr(int(left))
+	}
+	thread, err = x.truncate(req.Model, system, thread, rounds, usage)
+	if err != nil {
+		return req, usage, err
+	}
+	if err := x.images(ctx, thread); err != nil {
+		return req, usage, err
+	}
+	req.Messages = append(append(system, thread...), rounds...)
 	return req, usage, nil
+}
+
+// incompleteError ends a run incomplete with reason (before the model is
+// called: its token budget is spent).
+type incompleteError struct{ reason string }
+
+func (e *incompleteError) Error() string { return "run incomplete: " + e.reason }
+
+// truncate returns the thread messages sent with instructions system
+// and this run's tool rounds:
+//
+//   - truncation_strategy last_messages N keeps the last N;
+//   - auto (and a null strategy) drops the oldest messages until the
+//     prompt fits the model's context window (Options.ContextTokens, or
+//     ContextWindow(model); no limit for a model it does not know) less
+//     room for the reply: the run's remaining max_completion_tokens, or
+//     an eighth of the window, at most half of it;
+//   - max_prompt_tokens, less the prompt tokens of the run's earlier
+//     turns, bounds the prompt whatever the strategy, dropping the
+//     oldest messages too.
+//
+// The instructions, the newest user message (and the messages after
+// it) and the run's tool rounds are never dropped. When they alone
+// exceed max_prompt_tokens, the run ends incomplete (an
+// *incompleteError); when they alone exceed the context window, they
+// are sent as they are and the model answers.
+func (x *execution) truncate(model string, system, thread, rounds []ChatMessage, used assistants.Usage) ([]ChatMessage, error) {
+	r := x.run
+	t := r.TruncationStrategy
+	if t == nil {
+		t = &assistants.TruncationStrategy{Type: assistants.TruncationAuto}
+	}
+	if t.Type == assistants.TruncationLastMessages && t.LastMessages != nil && len(thread) > *t.LastMessages {
+		thread = thread[len(thread)-*t.LastMessages:]
+	}
+	budget, strict := 0, false
+	if t.Type == assistants.TruncationAuto {
+		window := x.w.opts.ContextTokens
+		if window <= 0 {
+			window = ContextWindow(model)
+		}
+		if window > 0 {
+			reserve := window / 8
+			if r.MaxCompletionTokens != nil {
+				reserve = int(*r.MaxCompletionTokens - used.CompletionTokens)
+			}
+			budget = window - min(reserve, window/2)
+		}
+	}
+	if r.MaxPromptTokens != nil {
+		if left := int(*r.MaxPromptTokens - used.PromptTokens); budget == 0 || left <= budget {
+			budget, strict = left, true
+		}
+	}
+	if budget == 0 && !strict {
+		return thread, nil
+	}
+	return dropOldest(newCounter(model), system, thread, rounds, budget, strict)
+}
+
+// dropOldest drops thread messages from the oldest end until the
+// prompt fits budget tokens, keeping the newest user message and those
+// after it. Messages are kept newest first while they fit: an older
+// message is never kept in place of a newer one.
+func dropOldest(c counter, system, thread, rounds []ChatMessage, budget int, strict bool) ([]ChatMessage, error) {
+	keep := len(thread) // thread[keep:] is never dropped
+	for i := len(thread) - 1; i >= 0; i-- {
+		if thread[i].Role == assistants.RoleUser {
+			keep = i
+			break
+		}
+	}
+	if keep == len(thread) {
+		keep = max(len(thread)-1, 0) // no user message: keep the newest
+	}
+	total := c.messages(system) + c.messages(rounds) - tokensPerReply
+	for i := keep; i < len(thread); i++ {
+		total += c.message(&thread[i])
+	}
+	if total > budget {
+		if strict {
+			return nil, &incompleteError{reason: assistants.RunIncompleteMaxPromptTokens}
+		}
+		return thread[keep:], nil
+	}
+	// Newest first, so that only the messages kept (and one more) are
+	// counted, however long the thread.
+	start := keep
+	for start > 0 {
+		n := c.message(&thread[start-1])
+		if total+n > budget {
+			break
+		}
+		total += n
+		start--
+	}
+	return thread[start:], nil
 }
 
 func ptr[T any](v T) *T { return &v }
@@ -123,7 +230,7 @@ func (x *execution) threadMessages(ctx context.Context) ([]ChatMessage, error) {
 			if m.ID == x.lease.MessageID {
 				continue // this turn's own reply, if a crashed attempt wrote part of it
 			}
-			out = append(out, ChatMessage{Role: m.Role, Content: ptr(messageText(m))})
+			out = append(out, chatMessage(m))
 		}
 		if !page.HasMore || page.LastID == nil {
 			return out, nil
@@ -132,25 +239,64 @@ func (x *execution) threadMessages(ctx context.Context) ([]ChatMessage, error) {
 	}
 }
 
+// chatMessage returns a thread message as a chat message: its text as
+// content; a user message with images as parts (text, and image_url
+// parts whose image_file URLs images makes later).
+func chatMessage(m *assistants.Message) ChatMessage {
+	cm := ChatMessage{Role: m.Role}
+	if m.Role != assistants.RoleUser || !hasImage(m) {
+		cm.Content = ptr(messageText(m))
+		return cm
+	}
+	cm.Parts = []ChatPart{}
+	for _, p := range m.Content {
+		switch {
+		case p.Type == assistants.ContentImageFile && p.ImageFile != nil:
+			cm.Parts = append(cm.Parts, ChatPart{Type: PartImageURL, ImageURL: &ChatImageURL{Detail: p.ImageFile.Detail}, fileID: p.ImageFile.FileID})
+		case p.Type == assistants.ContentImageURL && p.ImageURL != nil:
+			cm.Parts = append(cm.Parts, ChatPart{Type: PartImageURL, ImageURL: &ChatImageURL{URL: p.ImageURL.URL, Detail: p.ImageURL.Detail}})
+		default:
+			if t := partText(p); t != "" {
+				cm.Parts = append(cm.Parts, ChatPart{Type: PartText, Text: t})
+			}
+		}
+	}
+	return cm
+}
+
+func hasImage(m *assistants.Message) bool {
+	for _, p := range m.Content {
+		if p.Type == assistants.ContentImageFile || p.Type == assistants.ContentImageURL {
+			return true
+		}
+	}
+	return false
+}
+
 // messageText returns a message's content as text: text parts as they
-// are, refusals as text, and a note in place of each image.
+// are, refusals as text, and a note in place of each image (an
+// assistant's message never carries one to the model).
 func messageText(m *assistants.Message) string {
 	var parts []string
 	for _, p := range m.Content {
-		switch {
-		case p.Type == assistants.ContentText && p.Text != nil:
-			parts = append(parts, p.Text.Value)
-		case p.Type == assistants.ContentRefusal:
-			parts = append(parts, p.Refusal)
-		case p.Type == assistants.ContentImageFile && p.ImageFile != nil:
-			parts = append(parts, fmt.Sprintf("[image %s omitted: r2kit sends text content only]", p.ImageFile.FileID))
-		case p.Type == assistants.ContentImageURL && p.ImageURL != nil:
-			parts = append(parts, fmt.Sprintf("[image %s omitted: r2kit sends text content only]", p.ImageURL.URL))
-		default:
-			parts = append(parts, fmt.Sprintf("[%s content omitted: r2kit sends text content only]", p.Type))
-		}
+		parts = append(parts, partText(p))
 	}
 	return strings.Join(parts, "\n")
+}
+
+// partText returns a content part as text.
+func partText(p assistants.ContentPart) string {
+	switch {
+	case p.Type == assistants.ContentText && p.Text != nil:
+		return p.Text.Value
+	case p.Type == assistants.ContentRefusal:
+		return p.Refusal
+	case p.Type == assistants.ContentImageFile && p.ImageFile != nil:
+		return fmt.Sprintf("[image %s]", p.ImageFile.FileID)
+	case p.Type == assistants.ContentImageURL && p.ImageURL != nil:
+		return fmt.Sprintf("[image %s]", p.ImageURL.URL)
+	}
+	return fmt.Sprintf("[%s content omitted]", p.Type)
 }
 
 // toolRounds returns the run's answered tool calls and their outputs,

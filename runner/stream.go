@@ -30,11 +30,23 @@ import (
 //	thread.run.completed           the stored run, with usage (or incomplete)
 //
 // With tool calls, after in_progress: thread.run.step.created and
-// thread.run.step.in_progress (the tool_calls step), then
-// thread.run.requires_action. A run that fails, is cancelled or expires
-// ends with thread.run.failed, thread.run.cancelled or
-// thread.run.expired. A run resumed after SubmitToolOutputs starts at
-// thread.run.queued.
+// thread.run.step.in_progress (the tool_calls step) at the first
+// fragment of a call, a thread.run.step.delta per fragment
+// ({id, object, delta:{step_details:{type:"tool_calls", tool_calls:[{index, id, type, function:{name, arguments, output}}]}}},
+// the id and name in a call's first fragment only), then
+// thread.run.requires_action. A run that ends incomplete before the
+// model is called (its max_prompt_tokens or max_completion_tokens is
+// spent) ends with thread.run.incomplete after in_progress; a reply cut
+// at max_completion_tokens ends with thread.message.incomplete,
+// thread.run.step.completed and thread.run.incomplete. A run that
+// fails, is cancelled or expires ends with thread.run.failed,
+// thread.run.cancelled or thread.run.expired; when the model had
+// streamed part of its answer, the reply is written incomplete
+// (thread.message.incomplete, reason run_failed, run_cancelled or
+// run_expired) and its step ends (thread.run.step.failed, cancelled or
+// expired) first, and a model failure is announced by an error event
+// ({code, message, param, type}) before them. A run resumed after
+// SubmitToolOutputs starts at thread.run.queued.
 //
 // Stream claims the run's lease like a background worker, then writes
 // the run's queue marker, so a run whose streaming process dies is
@@ -137,7 +149,11 @@ func (w *Worker) follow(ctx context.Context, ev *events, thread, run string, las
 		if md, err := w.store.Messages.Get(ctx, thread, lease.MessageID); err == nil {
 			x := &execution{w: w, thread: thread, id: run, run: r, lease: lease, ev: ev}
 			x.announceMessage(&md.Value)
-			ev.send(EventMessageCompleted, md.Value)
+			if md.Value.Status == assistants.MessageIncomplete {
+				ev.send(EventMessageIncomplete, md.Value)
+			} else {
+				ev.send(EventMessageCompleted, md.Value)
+			}
 			if sd, err := w.store.Steps.Get(ctx, thread, run, lease.StepID); err == nil {
 				ev.send(EventStepCompleted, sd.Value)
 			}

@@ -121,7 +121,7 @@ func TestStreamToolCalls(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := []string{runner.EventRunCreated, runner.EventRunQueued, runner.EventRunInProgress,
-		runner.EventStepCreated, runner.EventStepInProgress, runner.EventRunRequiresAction}
+		runner.EventStepCreated, runner.EventStepInProgress, runner.EventStepDelta, runner.EventStepDelta, runner.EventRunRequiresAction}
 	if !slices.Equal(first.names, want) {
 		t.Fatalf("events %v, want %v", first.names, want)
 	}

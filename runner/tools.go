@@ -34,10 +34,16 @@ func (x *execution) requireAction(ctx context.Context, calls []ToolCall) error {
 		StepDetails: assistants.StepDetails{Type: assistants.StepToolCalls},
 		Usage:       x.turn,
 	}
+	if x.toolStep != nil {
+		st.CreatedAt = x.toolStep.CreatedAt
+	}
 	seen := map[string]bool{}
-	for _, c := range calls {
+	for i, c := range calls {
 		id := c.ID
-		if assistants.ParseID("", id) != nil || seen[id] {
+		switch {
+		case i < len(x.partial) && x.partial[i].ID != "":
+			id = x.partial[i].ID // as announced to the stream
+		case assistants.ParseID("", id) != nil || seen[id]:
 			id = assistants.NewID(assistants.PrefixToolCall)
 		}
 		seen[id] = true
@@ -81,8 +87,10 @@ func (x *execution) waitFor(ctx context.Context, step *assistants.RunStep) error
 	}
 	x.w.park(ctx, x.thread, x.id)
 	if x.ev != nil {
-		x.ev.send(EventStepCreated, *step)
-		x.ev.send(EventStepInProgress, *step)
+		if x.toolStep == nil { // not streamed as it was made
+			x.ev.send(EventStepCreated, *step)
+			x.ev.send(EventStepInProgress, *step)
+		}
 		x.ev.run(run)
 	}
 	return nil

@@ -48,6 +48,18 @@ type Options struct {
 	Logger *slog.Logger
 	// Now returns the current time (leases, expiry). Nil means time.Now.
 	Now func() time.Time
+	// ContextTokens, if positive, is the context window of every model,
+	// in tokens, for truncation_strategy auto; zero means the built-in
+	// table (ContextWindow), and no truncation for a model it does not
+	// know.
+	ContextTokens int
+	// ImageURLs sends image files to the model as presigned URLs of
+	// their bytes when the bucket can presign them (R2, S3), instead of
+	// data URLs. The model endpoint must be able to reach the bucket.
+	ImageURLs bool
+	// ImageURLExpiry is how long those URLs are valid. Zero means one
+	// hour.
+	ImageURLExpiry time.Duration
 }
 
 // Worker executes runs: in the background (Run, fed by Enqueue and by
@@ -108,6 +120,9 @@ func New(db *store.DB, client *Client, opts *Options) *Worker {
 	}
 	if o.Now == nil {
 		o.Now = time.Now
+	}
+	if o.ImageURLExpiry <= 0 {
+		o.ImageURLExpiry = defaultImageURLExpiry
 	}
 	w.log = o.Logger
 	if w.log == nil {

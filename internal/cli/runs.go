@@ -19,6 +19,8 @@ type runOptions struct {
 	modelAPIKey  string
 	worker       bool
 	runLease     time.Duration
+	contextTok   int
+	imageURLs    bool
 }
 
 // addRunFlags registers the run execution flags and their variables.
@@ -30,9 +32,15 @@ func (a *app) addRunFlags(f *pflag.FlagSet, o *runOptions) {
 	f.BoolVar(&o.worker, "worker", true, "execute queued runs in this process (--worker=false: only the runs streamed by its requests)")
 	f.DurationVar(&o.runLease, "run-lease", 30*time.Second,
 		"how long a run's claim lasts unless renewed: a run whose process died is taken over this long after")
+	f.IntVar(&o.contextTok, "model-context-tokens", 0,
+		"context window of the model in tokens, for truncation_strategy auto (0: a built-in table of OpenAI models; "+
+			"no truncation for others)")
+	f.BoolVar(&o.imageURLs, "model-image-urls", false,
+		"send image files to the model as presigned URLs of the bucket (R2, S3) instead of data URLs; the model must reach the bucket")
 	for name, env := range map[string]string{
 		"model-base-url": "R2KIT_MODEL_BASE_URL", "model-api-key": "R2KIT_MODEL_API_KEY",
 		"worker": "R2KIT_WORKER", "run-lease": "R2KIT_RUN_LEASE",
+		"model-context-tokens": "R2KIT_MODEL_CONTEXT_TOKENS", "model-image-urls": "R2KIT_MODEL_IMAGE_URLS",
 	} {
 		a.bindEnv(f, name, env)
 	}
@@ -61,7 +69,8 @@ func (e *executorRef) Stream(ctx context.Context, thread, run string, emit func(
 // over).
 func startWorker(log *slog.Logger, ref *executorRef, db *store.DB, o *runOptions) (stop func()) {
 	client := &runner.Client{BaseURL: o.modelBaseURL, APIKey: o.modelAPIKey}
-	ref.w = runner.New(db, client, &runner.Options{LeaseDuration: o.runLease, Logger: log})
+	ref.w = runner.New(db, client, &runner.Options{LeaseDuration: o.runLease, Logger: log,
+		ContextTokens: o.contextTok, ImageURLs: o.imageURLs})
 	if o.modelBaseURL == "" {
 		log.Warn("no model endpoint configured (--model-base-url or R2KIT_MODEL_BASE_URL): runs fail at once")
 	}

@@ -1,6 +1,8 @@
 // Package fakemodel is a scriptable OpenAI-compatible chat-completions
 // server for tests: it answers with scripted replies, tool calls, token
-// streams, errors, 429s and delays, and counts the requests it gets.
+// streams, errors, 429s and delays, and records the requests it gets:
+// how many messages each carried and with which roles (to prove
+// truncation), and the images of their user messages.
 package fakemodel
 
 import (
@@ -33,6 +35,15 @@ type Reply struct {
 	// BreakStream closes a streaming answer after this many tokens
 	// without finishing it (0: never).
 	BreakStream int
+	// BreakToolCalls closes a streaming answer after its tool call
+	// fragments without finishing it.
+	BreakToolCalls bool
+	// FinishReason, if set, replaces the finish_reason ("stop", or
+	// "tool_calls" with ToolCalls), such as "length".
+	FinishReason string
+	// ArgumentFragments is how many stream chunks carry each tool call's
+	// arguments; 0 means 2, as real servers split them.
+	ArgumentFragments int
 }
 
 // ToolCall is a scripted function call.
@@ -48,6 +59,10 @@ type Request struct {
 	// Path is the request's URL path (tests give each client its own
 	// base path to tell them apart).
 	Path string
+	// Messages is how many messages the request carried, and Roles
+	// their roles in order.
+	Messages int
+	Roles    []string
 }
 
 // Server answers chat-completion requests from a script. Replies are
@@ -153,6 +168,13 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	req := Request{Body: body, Auth: r.Header.Get("Authorization"), Path: r.URL.Path}
 	req.Stream, _ = body["stream"].(bool)
+	msgs, _ := body["messages"].([]any)
+	req.Messages = len(msgs)
+	for _, m := range msgs {
+		mm, _ := m.(map[string]any)
+		role, _ := mm["role"].(string)
+		req.Roles = append(req.Roles, role)
+	}
 	defer s.enter(req)()
 	s.mu.Lock()
 	s.requests = append(s.requests, req)
@@ -219,12 +241,19 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, reply Reply) {
 		send(chunk(map[string]any{"content": tok}, nil))
 	}
 	for i, tc := range reply.ToolCalls {
-		// Two fragments per call, as real servers send them.
-		half := len(tc.Arguments) / 2
-		send(chunk(map[string]any{"tool_calls": []any{map[string]any{"index": i, "id": tc.ID, "type": "function",
-			"function": map[string]any{"name": tc.Name, "arguments": tc.Arguments[:half]}}}}, nil))
-		send(chunk(map[string]any{"tool_calls": []any{map[string]any{"index": i,
-			"function": map[string]any{"arguments": tc.Arguments[half:]}}}}, nil))
+		// The first fragment names the call, the others carry only more
+		// of its arguments, as real servers send them.
+		for j, frag := range fragments(tc.Arguments, reply.ArgumentFragments) {
+			call := map[string]any{"index": i, "function": map[string]any{"arguments": frag}}
+			if j == 0 {
+				call["id"], call["type"] = tc.ID, "function"
+				call["function"].(map[string]any)["name"] = tc.Name
+			}
+			send(chunk(map[string]any{"tool_calls": []any{call}}, nil))
+		}
+	}
+	if reply.BreakToolCalls {
+		return
 	}
 	send(chunk(map[string]any{}, finish(reply)))
 	send(map[string]any{"id": "chatcmpl-fake", "object": "chat.completion.chunk", "choices": []any{}, "usage": usage(reply)})
@@ -264,7 +293,25 @@ func message(r Reply) map[string]any {
 	return m
 }
 
+// fragments cuts s into n pieces (n < 1 means 2) of about equal length,
+// the last ones possibly empty.
+func fragments(s string, n int) []string {
+	if n < 1 {
+		n = 2
+	}
+	out := make([]string, n)
+	size := (len(s) + n - 1) / n
+	for i := range out {
+		lo, hi := min(i*size, len(s)), min((i+1)*size, len(s))
+		out[i] = s[lo:hi]
+	}
+	return out
+}
+
 func finish(r Reply) string {
+	if r.FinishReason != "" {
+		return r.FinishReason
+	}
 	if len(r.ToolCalls) > 0 {
 		return "tool_calls"
 	}
@@ -293,15 +340,61 @@ func writeError(w http.ResponseWriter, status int, msg string, retryAfter int) {
 	_ = json.NewEncoder(w).Encode(map[string]any{"error": map[string]any{"message": msg, "type": typ, "code": nil}})
 }
 
-// LastUserText returns the text of the last user message of a request.
+// LastUserText returns the text of the last user message of a request
+// (its text parts joined by newlines when its content is an array).
 func LastUserText(req Request) string {
 	msgs, _ := req.Body["messages"].([]any)
 	for i := len(msgs) - 1; i >= 0; i-- {
 		m, _ := msgs[i].(map[string]any)
 		if m["role"] == "user" {
-			s, _ := m["content"].(string)
-			return s
+			return Text(m)
 		}
 	}
 	return ""
+}
+
+// Text returns the text of one request message: its content string, or
+// its text parts joined by newlines.
+func Text(msg map[string]any) string {
+	if s, ok := msg["content"].(string); ok {
+		return s
+	}
+	parts, _ := msg["content"].([]any)
+	var texts []string
+	for _, p := range parts {
+		pm, _ := p.(map[string]any)
+		if pm["type"] == "text" {
+			t, _ := pm["text"].(string)
+			texts = append(texts, t)
+		}
+	}
+	return strings.Join(texts, "\n")
+}
+
+// Image is an image_url part of a request's message.
+type Image struct {
+	// Message is the index of the message in the request.
+	Message     int
+	URL, Detail string
+}
+
+// Images returns the image_url parts of a request's messages, in order.
+func Images(req Request) []Image {
+	var out []Image
+	msgs, _ := req.Body["messages"].([]any)
+	for i, m := range msgs {
+		mm, _ := m.(map[string]any)
+		parts, _ := mm["content"].([]any)
+		for _, p := range parts {
+			pm, _ := p.(map[string]any)
+			iu, _ := pm["image_url"].(map[string]any)
+			if pm["type"] != "image_url" || iu == nil {
+				continue
+			}
+			url, _ := iu["url"].(string)
+			detail, _ := iu["detail"].(string)
+			out = append(out, Image{Message: i, URL: url, Detail: detail})
+		}
+	}
+	return out
 }
