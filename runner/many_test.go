@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/r2kit/r2kit/assistants"
+	"github.com/r2kit/r2kit/assistants/store"
 	"github.com/r2kit/r2kit/internal/backendtest"
 	"github.com/r2kit/r2kit/internal/fakemodel"
 	"github.com/r2kit/r2kit/runner"
@@ -32,7 +33,11 @@ func TestManyWorkers(t *testing.T) {
 		ws := make([]*runner.Worker, workers)
 		stops := make([]func(), workers)
 		for i := range ws {
-			ws[i] = e.worker(e.client(fmt.Sprintf("/w%d", i)), fmt.Sprintf("w%d", i))
+			// Leases long enough that a live worker renews in time on a
+			// loaded machine: only the killed worker's runs change hands.
+			o := fastOptions
+			o.ID, o.LeaseDuration = fmt.Sprintf("w%d", i), 3*time.Second
+			ws[i] = runner.New(store.Open(e.bucket, nil), e.client(fmt.Sprintf("/w%d", i)), &o)
 		}
 		type job struct{ thread, run string }
 		jobs := make([]job, runs)
