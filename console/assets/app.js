@@ -1,6 +1,6 @@
 // The console: a hash router over the pages, and the login form.
 import * as api from "./api.js";
-import { h } from "./dom.js";
+import { h, append } from "./dom.js";
 import * as pages from "./pages.js";
 import { playground } from "./playground.js";
 
@@ -44,7 +44,9 @@ function setNav(show) {
 }
 
 function show(nodes) {
-  main.replaceChildren(...nodes);
+  const page = document.createDocumentFragment();
+  append(page, nodes);
+  main.replaceChildren(page);
   main.removeAttribute("aria-busy");
   const h1 = main.querySelector("h1");
   if (h1) {

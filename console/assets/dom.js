@@ -14,7 +14,7 @@ export function h(tag, attrs, ...children) {
   return el;
 }
 
-function append(el, children) {
+export function append(el, children) {
   for (const c of children) {
     if (c === undefined || c === null || c === false) continue;
     if (Array.isArray(c)) append(el, c);
