@@ -312,7 +312,13 @@ func TestBrowserLoginAndThread(t *testing.T) {
 		waitText("main h1", "Vector stores"),
 		void(chromedp.Poll[bool](`(() => { const m = document.querySelector("main"); return m.textContent.includes("not available") || !!m.querySelector("table") || m.textContent.includes("No vector stores"); })()`,
 			chromedp.WithPollingTimeout(10*time.Second))),
+		shot(t, "vector-stores.png"),
 	)
+	var errs int
+	run(t, ctx, "vector stores error", evaluate(`document.querySelectorAll("main div.error").length`, &errs))
+	if errs != 0 {
+		t.Fatal("the vector stores page shows an error")
+	}
 }
 
 // TestBrowserPlayground: a message sent in the playground streams the
@@ -352,6 +358,7 @@ func TestBrowserPlayground(t *testing.T) {
 	var args string
 	run(t, ctx, "function call",
 		chromedp.Click(chromedp.CSS(`form.playground button.secondary`)), // new thread
+		waitText("#pg-status", "A new thread starts"),                    // the page drawn anew
 		chromedp.WaitVisible(chromedp.CSS("#pg-assistant")),
 		chromedp.SetValue(chromedp.CSS("#pg-assistant"), weather),
 		chromedp.SetValue(chromedp.CSS("#pg-message"), "Weather in Oslo?"),

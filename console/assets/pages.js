@@ -306,11 +306,14 @@ export async function files(_, query) {
 
 // ---- vector stores: shown once the server has the endpoints.
 
+// orNotAvailable reads path, or returns null when the server has no
+// such endpoint: a 405, or a 404 that names no missing object (the API's
+// "Invalid URL" answer).
 async function orNotAvailable(path) {
   try {
     return await api.get(path);
   } catch (e) {
-    if (e.status === 404 || e.status === 405) return null;
+    if (e.status === 405 || (e.status === 404 && /^Invalid URL/.test(e.message))) return null;
     throw e;
   }
 }
