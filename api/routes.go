@@ -28,6 +28,7 @@ func (s *Server) routes() {
 		{"POST /v1/assistants/{assistant_id}", a, s.modifyAssistant},
 		{"DELETE /v1/assistants/{assistant_id}", a, s.deleteAssistant},
 
+		{"GET /v1/threads", a, s.listThreads}, // r2kit only: see thread_list.go
 		{"POST /v1/threads", a, s.createThread},
 		{"POST /v1/threads/runs", a, s.createThreadAndRun},
 		{"GET /v1/threads/{thread_id}", a, s.getThread},

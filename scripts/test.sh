@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The whole r2kit test suite, as CI runs it:
 #   gofmt check, go vet, staticcheck, go test -race ./... with a real
-#   S3-compatible server (versitygw) up, and a short fuzz run.
+#   S3-compatible server (versitygw) up and Debian's chromium installed
+#   (scripts/chromium.sh, for the console's browser tests), and a short
+#   fuzz run.
 # Works on a fresh machine with Go installed: it installs what it needs
 # into ./.tools/bin. Set FUZZTIME (default 10s per target) to fuzz longer.
 set -euo pipefail
@@ -40,6 +42,9 @@ cp scripts/testdata/userbucket/*.go "$scratch"/
   go test -count=1 ./...
 )
 rm -rf "$scratch"
+
+step "chromium (the console's browser tests)"
+scripts/chromium.sh
 
 step "S3 test servers (versitygw)"
 eval "$(scripts/s3server.sh start)"

@@ -111,6 +111,9 @@ func (s *DB) finishThreadDelete(ctx context.Context, id string) error {
 	if err := s.deleteChildren(ctx, id); err != nil {
 		return storage.Wrap("delete thread", threadKey(id), nil, err)
 	}
+	if err := deleteQuietly(ctx, s.b, threadScope().marker(id)); err != nil {
+		return storage.Wrap("delete thread", threadKey(id), nil, err)
+	}
 	_, err := doc.Put(ctx, s.docs, tombstoneKey(id), tombstone{ThreadID: id, DeletedAt: s.unixNow(), Done: true},
 		&doc.WriteOptions{Type: typeTombstone, TTL: s.opts.TombstoneTTL})
 	return err

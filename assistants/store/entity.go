@@ -31,7 +31,7 @@ type ref struct {
 	id  string
 	key string
 	// marker is the key of the entity's desc index marker, "" for
-	// entities that are not listed (threads, tools).
+	// entities that are not listed (tools).
 	marker string
 	// what names the entity in a *NotFoundError.
 	what entity

@@ -244,7 +244,7 @@ func (rp *repair) orphanThreads(ctx context.Context) error {
 func (rp *repair) indexes(ctx context.Context) error {
 	var (
 		mu     sync.Mutex
-		scopes = []scope{assistantScope(), fileScope()}
+		scopes = []scope{assistantScope(), fileScope(), threadScope()}
 	)
 	err := wave(ctx, len(rp.live), rp.s.opts.Concurrency, func(ctx context.Context, i int) error {
 		t := rp.live[i]

@@ -262,7 +262,9 @@ func TestRunDelete(t *testing.T) {
 	if err := s.Runs.Delete(ctx, thread, run.ID, ""); err != nil {
 		t.Fatal(err)
 	}
-	if got := allKeys(t, b); len(got) != 1 || !strings.HasPrefix(got[0], "threads/") {
+	// What stays is the thread and its listing marker.
+	if got := allKeys(t, b); len(got) != 2 || !strings.HasPrefix(got[0], store.IndexPrefix+store.ThreadsPrefix) ||
+		!strings.HasPrefix(got[1], store.ThreadsPrefix) {
 		t.Fatalf("keys after run delete: %q", got)
 	}
 }

@@ -10,8 +10,8 @@ import (
 	"github.com/r2kit/r2kit/storage"
 )
 
-// Threads keeps threads at threads/{id}.json. Threads are not
-// listed (the v2 API has no thread list), so they have no index marker.
+// Threads keeps threads at threads/{id}.json, each with its desc index
+// marker (r2kit lists threads, see thread_list.go; the v2 API does not).
 // Every method validates the id (ParseID with "thread_") before it
 // becomes a key, and every write validates the thread first.
 type Threads struct {
@@ -24,7 +24,7 @@ func (st *Threads) ref(op, id string) (ref, error) {
 	if err != nil {
 		return ref{}, invalidID(op, err)
 	}
-	return ref{id: id, key: key, what: entity{assistants.ObjectThread, id}}, nil
+	return ref{id: id, key: key, marker: threadScope().marker(id), what: entity{assistants.ObjectThread, id}}, nil
 }
 
 func threadKeyOf(t *assistants.Thread) (string, error) { return ThreadKey(t.ID) }
@@ -105,7 +105,8 @@ func (st *Threads) Create(ctx context.Context, req *assistants.ThreadCreateReque
 	if err != nil {
 		return nil, err
 	}
-	// A new id is free and has no tombstone: one unconditional PUT.
+	// A new id is free and has no tombstone: two unconditional PUTs
+	// (the marker, then the thread).
 	d, err := create(ctx, st.k, op, r, t, overwrite, createOptions{})
 	if err != nil {
 		return nil, err
@@ -151,8 +152,9 @@ func (st *Threads) Update(ctx context.Context, id string, fn func(*assistants.Th
 // comes back: its id stays refused for Options.TombstoneTTL.
 //
 // Cost: a Stat and a Get (tombstone), two PUTs (tombstone, pending and
-// done) and one DELETE for the thread, then per child one DELETE of the
-// document and one of its marker, and one List call per 1,000 of them.
+// done) and two DELETEs (document, marker) for the thread, then per
+// child one DELETE of the document and one of its marker, and one List
+// call per 1,000 of them.
 func (st *Threads) Delete(ctx context.Context, id, etag string) error {
 	r, err := st.ref("delete thread", id)
 	if err != nil {

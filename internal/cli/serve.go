@@ -17,12 +17,15 @@ import (
 
 	"github.com/r2kit/r2kit/api"
 	"github.com/r2kit/r2kit/assistants/store"
+	"github.com/r2kit/r2kit/console"
 	"github.com/r2kit/r2kit/resilience"
 	"github.com/r2kit/r2kit/storage"
 )
 
 const serveLong = `Serve the OpenAI Assistants API v2 (under /v1) over the bucket, with
-/healthz, /readyz (checks the bucket) and /metrics (Prometheus).
+/healthz, /readyz (checks the bucket) and /metrics (Prometheus), and a web
+console at / (--console=false turns it off) that logs in with an API key
+and reads and writes only through the API.
 
 Clients authenticate with "Authorization: Bearer KEY", KEY being one of the
 --api-key flags or of the comma-separated $R2KIT_API_KEYS. With no key,
@@ -76,6 +79,7 @@ type serveOptions struct {
 	logFormat       enumFlag
 	shutdownTimeout time.Duration
 	repairInterval  time.Duration
+	console         bool
 	runs            runOptions
 	vs              vectorStoreOptions
 }
@@ -111,6 +115,7 @@ func (a *app) serveCommand() *cobra.Command {
 	f.Var(&o.logFormat, "log-format", "log format: text or json")
 	f.DurationVar(&o.shutdownTimeout, "shutdown-timeout", 30*time.Second, "how long requests in flight may run after SIGINT/SIGTERM")
 	f.DurationVar(&o.repairInterval, "repair-interval", 0, "repair the bucket at this interval (0: never)")
+	f.BoolVar(&o.console, "console", true, "serve the web console at / (it logs in with an API key and uses only the API)")
 	a.addRunFlags(f, &o.runs)
 	a.addVectorStoreFlags(f, &o.vs)
 	for name, env := range map[string]string{
@@ -118,6 +123,7 @@ func (a *app) serveCommand() *cobra.Command {
 		"max-body-bytes": "R2KIT_MAX_BODY_BYTES", "max-upload-bytes": "R2KIT_MAX_UPLOAD_BYTES",
 		"log-level": "R2KIT_LOG_LEVEL", "log-format": "R2KIT_LOG_FORMAT", "shutdown-timeout": "R2KIT_SHUTDOWN_TIMEOUT",
 		"repair-interval": "R2KIT_REPAIR_INTERVAL", "body-read-timeout": "R2KIT_BODY_READ_TIMEOUT",
+		"console": "R2KIT_CONSOLE",
 	} {
 		a.bindEnv(f, name, env)
 	}
@@ -169,7 +175,11 @@ func (a *app) serve(ctx context.Context, o *serveOptions) (err error) {
 		stop := repairEvery(ctx, log, handler.Store(), o.repairInterval)
 		defer stop()
 	}
-	return a.runServer(ctx, log, ln, handler, o.shutdownTimeout)
+	var h http.Handler = handler
+	if o.console {
+		h = console.Mount(handler)
+	}
+	return a.runServer(ctx, log, ln, h, o.shutdownTimeout)
 }
 
 // bodyReadTimeout is api.Config.BodyReadTimeout for the flag's value d:
