@@ -110,7 +110,14 @@ func (s *Server) idempotent(h HandlerFunc) HandlerFunc {
 			return replay(w, rec)
 		}
 		cw := &capturingWriter{ResponseWriter: w}
-		if err := h(cw, r); err != nil {
+		err = h(cw, r)
+		if err != nil && cw.status != 0 {
+			// The answer was cut off after it began: nothing to replay.
+			cw.overflow = true
+			s.recordAnswer(r, rkey, etag, fp, cw)
+			return err
+		}
+		if err != nil {
 			s.WriteError(cw, r, err)
 		}
 		s.recordAnswer(r, rkey, etag, fp, cw)
