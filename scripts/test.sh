@@ -65,6 +65,14 @@ if [ "$status" -ne 0 ]; then
   exit "$status"
 fi
 
+step "the official Node SDK against r2kit serve (scripts/node-sdk)"
+go build -o .tools/bin/r2kit ./cmd/r2kit
+(
+  cd scripts/node-sdk
+  npm ci --no-audit --no-fund --loglevel=error >/dev/null
+  R2KIT_BIN="$OLDPWD/.tools/bin/r2kit" npm test
+)
+
 step "fuzz smoke ($FUZZTIME per target)"
 fuzz() { # package target
   go test -run '^$' -fuzz "^$2\$" -fuzztime "$FUZZTIME" "$1"
