@@ -80,7 +80,7 @@ func TestFileBlobs(t *testing.T) {
 		// Presigned URLs where the backend can sign.
 		url, err := s.Files.BlobURL(ctx, id, time.Minute)
 		switch {
-		case strings.HasPrefix(t.Name(), "TestFileBlobs/s3"):
+		case strings.HasPrefix(t.Name(), "TestFileBlobs/s3"), strings.HasPrefix(t.Name(), "TestFileBlobs/r2"):
 			if err != nil {
 				t.Fatalf("BlobURL: %v", err)
 			}

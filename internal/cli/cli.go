@@ -124,7 +124,8 @@ func isTerminal(w io.Writer) bool {
 // errorf prints one "r2kit: ..." line on standard error.
 func (a *app) errorf(format string, args ...any) {
 	msg := strings.TrimSpace(fmt.Sprintf(format, args...))
-	msg = strings.NewReplacer("\r\n", "; ", "\n", "; ", "\r", " ").Replace(msg)
+	msg = strings.NewReplacer("\n\nDid you mean this?\n\t", "; did you mean ", "\r\n", "; ", "\n", "; ", "\r", " ").Replace(msg)
+	msg = strings.TrimSuffix(strings.TrimSpace(msg), ";")
 	fmt.Fprintf(a.env.Stderr, "r2kit: %s\n", msg)
 }
 

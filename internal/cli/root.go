@@ -41,6 +41,9 @@ func (a *app) rootCommand() *cobra.Command {
 		CompletionOptions: cobra.CompletionOptions{DisableDefaultCmd: true},
 	}
 	root.SetFlagErrorFunc(func(cmd *cobra.Command, err error) error { return err })
+	// Suggest a command only for a one-letter slip ("r2kit cpoy"), and in
+	// the one line errors are printed on.
+	root.SuggestionsMinimumDistance = 1
 	pf := root.PersistentFlags()
 	pf.StringVar(&a.bucketURL, "bucket", DefaultBucket, "bucket URL or directory")
 	a.bindEnv(pf, "bucket", "R2KIT_BUCKET")
