@@ -423,8 +423,15 @@ func (x *execution) incomplete(ctx context.Context, reason string) error {
 	})
 }
 
-// cancel ends a run whose cancellation was asked for.
+// cancel ends a run whose cancellation was asked for. A stream first
+// hears of the cancellation (thread.run.cancelling, as OpenAI sends it),
+// then of what the turn leaves unfinished, then thread.run.cancelled.
 func (x *execution) cancel(ctx context.Context) error {
+	if x.ev != nil {
+		if d, err := x.w.store.Runs.Get(ctx, x.thread, x.id); err == nil && d.Value.Status == assistants.RunCancelling {
+			x.ev.run(&d.Value)
+		}
+	}
 	return x.end(ctx, assistants.RunCancelled)
 }
 

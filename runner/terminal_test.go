@@ -32,7 +32,8 @@ import (
 // thread.run.step.created and thread.run.step.in_progress, its parts
 // are streamed as thread.run.step.delta and it ends with
 // thread.run.step.completed, failed, cancelled or expired;
-// thread.run.requires_action when the run waits for tool outputs; the
+// thread.run.requires_action when the run waits for tool outputs;
+// thread.run.cancelling when a run moves to cancelling; the
 // run's terminal status (thread.run.completed, incomplete, failed,
 // cancelled, expired); error when an error occurs; and done when the
 // stream ends. "X*" stands for one or more X events.
@@ -47,7 +48,7 @@ var (
 		"failed/at once":    cat(streamStart, nil, "thread.run.failed", "done"),
 		"failed/mid-stream": cat(streamStart, streamMessage, "error", "thread.message.incomplete", "thread.run.step.failed", "thread.run.failed", "done"),
 		"failed/tool call":  cat(streamStart, nil, "thread.run.step.created", "thread.run.step.in_progress", "thread.run.step.delta*", "error", "thread.run.step.failed", "thread.run.failed", "done"),
-		"cancelled":         cat(streamStart, streamMessage, "thread.message.incomplete", "thread.run.step.cancelled", "thread.run.cancelled", "done"),
+		"cancelled":         cat(streamStart, streamMessage, "thread.run.cancelling", "thread.message.incomplete", "thread.run.step.cancelled", "thread.run.cancelled", "done"),
 		"expired":           cat(streamStart, streamMessage, "thread.message.incomplete", "thread.run.step.expired", "thread.run.expired", "done"),
 	}
 )
