@@ -26,7 +26,13 @@ func TestManyWorkers(t *testing.T) {
 		const runs, workers = 60, 3
 		fm := fakemodel.New()
 		fm.Default = func(req fakemodel.Request) fakemodel.Reply {
-			return fakemodel.Reply{Content: "done with " + fakemodel.LastUserText(req), Delay: 200 * time.Millisecond,
+			delay := 200 * time.Millisecond
+			if strings.HasPrefix(req.Path, "/w0/") {
+				// w0's model calls last until it is killed, so that it has
+				// calls in flight then, however loaded the machine.
+				delay = 15 * time.Second
+			}
+			return fakemodel.Reply{Content: "done with " + fakemodel.LastUserText(req), Delay: delay,
 				TokenDelay: 20 * time.Millisecond}
 		}
 		e := newEnv(t, newBucket(t), fm)
