@@ -153,7 +153,7 @@ func (s *Service) Search(ctx context.Context, vsID string, p SearchParams) (*Sea
 		if e.Status != StatusCompleted || !p.Filters.Match(e.Attributes) {
 			continue
 		}
-		for _, r := range e.Segments {
+		for _, r := range e.refs(vsID, id) {
 			refs = append(refs, r)
 			owners = append(owners, id)
 		}
