@@ -29,9 +29,9 @@ type manifestChange struct {
 	// inPlace, if set instead of fn, is a change that cannot fail and
 	// reads what its caller needs itself: it is applied without a copy.
 	inPlace func(m *manifest)
-	done chan struct{}
-	m    *manifest
-	err  error
+	done    chan struct{}
+	m       *manifest
+	err     error
 }
 
 type committer struct {
