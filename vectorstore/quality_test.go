@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"math"
 	"math/rand/v2"
-	"os"
 	"strings"
 	"testing"
 
@@ -110,12 +109,6 @@ func metrics(ranked []string, rel map[string]bool) (recall, ndcg float64) {
 }
 
 func TestSearchQuality(t *testing.T) {
-	if os.Getenv("R2KIT_VS_EVAL") == "" {
-		// Ingesting 2,000 files one manifest update each takes minutes
-		// while the manifest holds every file entry (see the note in
-		// the package doc); run it on demand until that is fixed.
-		t.Skip("set R2KIT_VS_EVAL=1 to run the search quality eval")
-	}
 	corpus := newEvalCorpus(42)
 	src := newMemSource()
 	var ids []string
@@ -135,11 +128,11 @@ func TestSearchQuality(t *testing.T) {
 		for i := 0; i < len(ids); i += MaxBatchFiles {
 			var fp []FileParams
 			for _, id := range ids[i:min(i+MaxBatchFiles, len(ids))] {
-				fp = append(fp, FileParams{FileID: id})
+				fp = append(fp, FileParams{FileID: id, Attributes: Attributes{"doc": id}})
 			}
 			must(ing.CreateBatch(ctx, vs.ID, fp))
 		}
-		if err := ing.IngestAll(ctx, vs.ID, 8); err != nil {
+		if err := ing.IngestAll(ctx, vs.ID, 16); err != nil {
 			t.Fatal(err)
 		}
 		if got := must(ing.Get(ctx, vs.ID)); got.FileCounts.Completed != len(ids) {

@@ -140,3 +140,12 @@ func (s *Service) deleteRecord(ctx context.Context, vsID, fileID string, gen int
 	}
 	return err
 }
+
+// readRecord reads a file's record.
+func (s *Service) readRecord(ctx context.Context, vsID, fileID string) (*fileRecord, error) {
+	d, err := doc.Get[fileRecord](ctx, s.docs, recordKey(vsID, fileID))
+	if err != nil {
+		return nil, err
+	}
+	return &d.Value, nil
+}
