@@ -52,7 +52,7 @@ func TestIngestMemoryFlat(t *testing.T) {
 		src := SourceFunc(func(_ context.Context, id string) (*SourceFile, error) {
 			return &SourceFile{Filename: "big.txt", Size: size, Body: io.NopCloser(&textReader{r: rand.New(rand.NewPCG(1, 1)), left: size})}, nil
 		})
-		svc := New(backendtest.NewBucket(t, "file"), src, &Options{CacheBytes: -1, Embedder: stubEmbedder{}})
+		svc := New(backendtest.NewBucket(t, "file"), src, &Options{CacheBytes: -1})
 		ctx := t.Context()
 		vs := must(svc.Create(ctx, CreateParams{FileIDs: []string{"file-big"}}))
 		start := time.Now()

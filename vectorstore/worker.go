@@ -46,6 +46,12 @@ type Worker struct {
 	sem  chan struct{}
 	wg   sync.WaitGroup
 
+	// listing is the last listing of the queue, reused by a poll that
+	// a finishing file asks for within PollInterval of it, so that a
+	// busy worker does not list the queue once per file.
+	listing  []*storage.Attrs
+	listedAt time.Time
+
 	mu     sync.Mutex
 	active map[string]bool      // marker keys being worked on
 	later  map[string]time.Time // marker keys not to look at before
@@ -146,18 +152,22 @@ func jitter(d time.Duration) time.Duration {
 // random order (so that workers of different processes do not all
 // reach for the same files), up to Concurrency at once.
 func (w *Worker) poll(ctx context.Context) {
-	var found []*storage.Attrs
-	for a, err := range storage.Objects(ctx, w.svc.b, &storage.ListOptions{Prefix: QueuePrefix}) {
-		if err != nil {
-			if ctx.Err() == nil {
-				w.log.Warn("vectorstore: listing the ingestion queue", "err", err)
-			}
-			break
-		}
-		found = append(found, a)
-	}
-	rand.Shuffle(len(found), func(i, j int) { found[i], found[j] = found[j], found[i] })
 	now := w.svc.opts.Now()
+	fresh := w.listing == nil || now.Sub(w.listedAt) >= w.opts.PollInterval
+	if fresh {
+		w.listing, w.listedAt = w.listing[:0], now
+		for a, err := range storage.Objects(ctx, w.svc.b, &storage.ListOptions{Prefix: QueuePrefix}) {
+			if err != nil {
+				if ctx.Err() == nil {
+					w.log.Warn("vectorstore: listing the ingestion queue", "err", err)
+				}
+				break
+			}
+			w.listing = append(w.listing, a)
+		}
+	}
+	found := append([]*storage.Attrs(nil), w.listing...)
+	rand.Shuffle(len(found), func(i, j int) { found[i], found[j] = found[j], found[i] })
 	listed := make(map[string]bool, len(found))
 	for _, a := range found {
 		listed[a.Key] = true
@@ -169,7 +179,6 @@ func (w *Worker) poll(ctx context.Context) {
 		case w.sem <- struct{}{}:
 		default:
 			w.release(a.Key, time.Time{})
-			w.forget(listed, false)
 			return // busy: a finishing file wakes the next poll
 		}
 		w.wg.Go(func() {
@@ -186,7 +195,9 @@ func (w *Worker) poll(ctx context.Context) {
 			w.poke()
 		})
 	}
-	w.forget(listed, true)
+	if fresh {
+		w.forget(listed)
+	}
 }
 
 // take marks key active unless it is, or is deferred past now.
@@ -213,10 +224,7 @@ func (w *Worker) release(key string, next time.Time) {
 }
 
 // forget drops the deferrals of markers no longer listed.
-func (w *Worker) forget(listed map[string]bool, complete bool) {
-	if !complete {
-		return
-	}
+func (w *Worker) forget(listed map[string]bool) {
 	w.mu.Lock()
 	defer w.mu.Unlock()
 	for k := range w.later {

@@ -106,7 +106,7 @@ func TestWorkersTakeOver(t *testing.T) {
 			src.add(id, id+".txt", []byte(strings.Repeat(fmt.Sprintf("w%d ", i), words)))
 			files[i] = FileParams{FileID: id, Attributes: Attributes{"i": i}}
 		}
-		opts := &Options{LeaseDuration: 400 * time.Millisecond, SegmentChunks: 1}
+		opts := &Options{LeaseDuration: 400 * time.Millisecond, SegmentChunks: 2}
 		cs := ChunkingStrategy{Type: "static", Static: &StaticChunking{MaxChunkSizeTokens: 100, ChunkOverlapTokens: 0}}
 		var svcs []*Service
 		var workers []*Worker
@@ -142,7 +142,7 @@ func TestWorkersTakeOver(t *testing.T) {
 			wg.Wait()
 		}()
 		killed := false
-		deadline := time.Now().Add(90 * time.Second)
+		deadline := time.Now().Add(3 * time.Minute)
 		for {
 			got := must(svcs[1].GetBatch(ctx, vs.ID, batch.ID))
 			if !killed && got.FileCounts.Completed >= n/5 {
@@ -186,8 +186,8 @@ func TestWorkersTakeOver(t *testing.T) {
 			chunks[parts[0]]++
 		}
 		for id, c := range wantChunks {
-			if chunks[id] != c {
-				t.Errorf("%s: %d segment objects for %d chunks", id, chunks[id], c)
+			if chunks[id] != (c+1)/2 {
+				t.Errorf("%s: %d segment objects for %d chunks, 2 a segment", id, chunks[id], c)
 			}
 		}
 		want := 0
