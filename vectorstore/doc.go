@@ -17,18 +17,46 @@
 //
 //	vector_stores/{vs_id}/manifest.json
 //	    the store (name, metadata, expiry, last_active_at, default
-//	    chunking), one entry per file (status, last_error, attributes,
-//	    chunking, generation, usage_bytes, segment keys and ETags) and
-//	    the batches. JSON, changed only with doc.Update (conditional
-//	    writes, group commit): file counts are computed from it and are
-//	    exact.
+//	    chunking), its batches and one small entry per file: status,
+//	    generation, attributes, last_error, usage_bytes and, once
+//	    completed, its segments (ETag, size, chunks; the key follows
+//	    from the position). It is the one authority on what the store
+//	    holds: file counts and usage are computed from it, so they are
+//	    exact. JSON, changed only with doc.Update, and every change of
+//	    a Service goes through a per-store committer that applies all
+//	    the changes waiting for that store to one decoded manifest in
+//	    one write (a 2,000-file ingestion is about ten writes).
+//	vector_stores/{vs_id}/files/{file_id}.json
+//	    the file's work record: its generation, the lease of whoever
+//	    indexes it (owner, until, claims) and, once indexed, the outcome
+//	    the manifest then takes over. Claims and results are doc.Update
+//	    writes conditional on the lease, so a stale holder is fenced.
 //	vector_stores/{vs_id}/segments/{file_id}/{gen}/{n}.seg
 //	    immutable segment n (6 digits) of generation gen of a file: up to
 //	    Options.SegmentChunks chunks with their text, BM25 term postings
 //	    and int8 vectors (see segment for the encoding). Written
 //	    create-only; gen changes each time the file is (re-)added, so a
-//	    retried Ingest finds and reuses its own objects and a re-added
+//	    retried ingestion finds and reuses its own objects and a re-added
 //	    file never meets stale ones.
+//	queue/vector_store_files/{vs_id}/{file_id}
+//	    the queue marker of a file waiting to be indexed (its generation
+//	    and chunking), written before the manifest announces the file
+//	    and deleted, conditionally on its ETag, once the manifest holds
+//	    the outcome. Workers (NewWorker) of every process list them.
+//
+// # Ingestion
+//
+// A file is indexed by whoever claims its record's lease: a Worker
+// polling the queue, or a direct Ingest call. The holder renews the
+// lease every third of Options.LeaseDuration, writes segments
+// create-only, records the outcome in the record (fenced by the lease)
+// and then in the manifest (if the manifest still holds that
+// generation in_progress). A crash at any point leaves the marker, and
+// the next claimant after the lease lapses finds what was done: an
+// outcome in the record is only carried into the manifest, segments
+// already written are reused, so no file is indexed twice. A
+// generation claimed Options.MaxAttempts times without an outcome ends
+// failed with a server_error, so nothing stays in_progress forever.
 //
 // Ids are validated (ValidateID) before they become keys: only
 // [A-Za-z0-9_-], at most MaxIDLen bytes, so no "/", ".." or control
@@ -68,15 +96,11 @@
 //
 // # Not done here
 //
-// Every file entry lives in the manifest, so each ingestion result
-// decodes and re-encodes the whole manifest: ingesting n files costs
-// O(n^2) JSON work (about 7 s for 500 files in one store, minutes for
-// 2,000). Moving file records into their own documents and keeping
-// only segment references in the manifest is the next step; the
-// quality eval (TestSearchQuality, R2KIT_VS_EVAL=1) waits on it.
-//
-// Queuing ingestion (leases) and the HTTP layer are the caller's:
-// Ingest is idempotent and Pending lists the work, so a lease-based
-// queue can sit in front. Removing a deleted file from every store
-// means calling DeleteFile for each store that holds it.
+// The manifest still grows with the files of a store (one small entry
+// each); the committer keeps the number of writes low, but each write
+// encodes all entries. Sharding it is the next step past some tens of
+// thousands of files per store. Removing a deleted file from every
+// store means calling DeleteFile for each store that holds it. There
+// is no approximate vector index: search is an exact scan (see
+// BenchmarkSearchVectors).
 package vectorstore

@@ -24,18 +24,53 @@ func (p *FileParams) validate(param string) error {
 	return p.ChunkingStrategy.Validate(param + "chunking_strategy")
 }
 
-// addFiles puts files into m in_progress; a file already there is
-// replaced by a new generation (as re-adding a file does in OpenAI).
-func addFiles(m *manifest, files []FileParams, batchID string, now int64) {
-	for _, f := range files {
-		cs := f.ChunkingStrategy
-		if cs.Type == "" {
-			cs = m.Chunking
+// fileAdd is one file being added: its parameters and new generation.
+type fileAdd struct {
+	FileParams
+	gen int64
+}
+
+// enqueueAdds gives each file a new generation and writes its queue
+// marker, before the manifest announces it (see the queue). cs is the
+// store's chunking strategy, for files that give none.
+func (s *Service) enqueueAdds(ctx context.Context, vsID string, files []FileParams, cs ChunkingStrategy) ([]fileAdd, error) {
+	adds := make([]fileAdd, len(files))
+	at := s.opts.Now().UnixMilli()
+	for i, f := range files {
+		adds[i] = fileAdd{FileParams: f, gen: newGen()}
+	}
+	err := forEach(ctx, adds, 16, func(ctx context.Context, a fileAdd) error {
+		c := a.ChunkingStrategy
+		if c.Type == "" {
+			c = cs
 		}
-		m.NextGen++
+		_, err := s.putMarker(ctx, vsID, a.FileID, marker{Gen: a.gen, Chunking: c, At: at}, "")
+		return err
+	})
+	if err != nil {
+		s.dropAdds(ctx, vsID, adds)
+		return nil, err
+	}
+	return adds, nil
+}
+
+// dropAdds deletes the markers of additions that were not committed.
+func (s *Service) dropAdds(ctx context.Context, vsID string, adds []fileAdd) {
+	_ = forEach(context.WithoutCancel(ctx), adds, 16, func(ctx context.Context, a fileAdd) error {
+		return s.dropMarkerOf(ctx, vsID, a.FileID, a.gen)
+	})
+}
+
+// addFiles puts files into m in_progress; a file already there is
+// replaced by the new generation (as re-adding a file does in OpenAI).
+func addFiles(m *manifest, files []fileAdd, batchID string, now int64) {
+	for _, f := range files {
 		m.Files[f.FileID] = &fileEntry{
 			CreatedAt: now, Status: StatusInProgress, Attributes: normalizeAttributes(f.Attributes),
-			Chunking: cs, Gen: m.NextGen, BatchID: batchID,
+			Chunking: f.ChunkingStrategy, Gen: f.gen, BatchID: batchID,
+		}
+		if len(f.Attributes) == 0 {
+			m.Files[f.FileID].Attributes = nil
 		}
 	}
 	m.LastActiveAt = now
@@ -60,17 +95,27 @@ func (s *Service) AddFiles(ctx context.Context, vsID string, files []FileParams)
 }
 
 func (s *Service) addFiles(ctx context.Context, vsID string, files []FileParams, batchID string) ([]*File, error) {
+	d, err := s.load(ctx, vsID)
+	if err != nil {
+		return nil, err
+	}
+	adds, err := s.enqueueAdds(ctx, vsID, files, d.Value.Chunking)
+	if err != nil {
+		return nil, err
+	}
 	now := s.now()
 	m, err := s.update(ctx, vsID, func(m *manifest) error {
 		if batchID != "" {
 			m.Batches[batchID] = &batchEntry{CreatedAt: now}
 		}
-		addFiles(m, files, batchID, now)
+		addFiles(m, adds, batchID, now)
 		return nil
 	})
 	if err != nil {
+		s.dropAdds(ctx, vsID, adds)
 		return nil, err
 	}
+	s.wake()
 	out := make([]*File, len(files))
 	for i, f := range files {
 		out[i] = m.file(f.FileID)
@@ -116,7 +161,7 @@ func (s *Service) UpdateAttributes(ctx context.Context, vsID, fileID string, att
 		return nil, err
 	}
 	m, err := s.update(ctx, vsID, func(m *manifest) error {
-		e := m.Files[fileID]
+		e := m.mutable(fileID)
 		if e == nil {
 			return notFound("file", fileID)
 		}
@@ -131,7 +176,9 @@ func (s *Service) UpdateAttributes(ctx context.Context, vsID, fileID string, att
 
 // DeleteFile takes a file out of a store's index (the file itself, in
 // the caller's Files store, is kept): the manifest entry goes first, so
-// searches stop returning it at once, then its segments.
+// searches stop returning it at once, then its queue marker, record and
+// segments. A worker still indexing it finds the entry gone and drops
+// what it wrote.
 func (s *Service) DeleteFile(ctx context.Context, vsID, fileID string) error {
 	if err := ValidateID("file_id", "", fileID); err != nil {
 		return err
@@ -149,7 +196,8 @@ func (s *Service) DeleteFile(ctx context.Context, vsID, fileID string) error {
 	if err != nil {
 		return err
 	}
-	return s.deletePrefix(ctx, segmentPrefix(vsID, fileID, gen))
+	s.cleanupGen(ctx, job{vsID: vsID, fileID: fileID, gen: gen})
+	return s.dropMarkerOf(context.WithoutCancel(ctx), vsID, fileID, gen)
 }
 
 // ListFilesParams page through a store's files; Status and BatchID,
@@ -207,7 +255,7 @@ func (s *Service) WriteContent(ctx context.Context, vsID, fileID string, w io.Wr
 	if e == nil {
 		return notFound("file", fileID)
 	}
-	for _, ref := range e.Segments {
+	for _, ref := range e.refs(vsID, fileID) {
 		seg, err := s.segment(ctx, ref)
 		if err != nil {
 			return err
@@ -269,15 +317,18 @@ func (s *Service) CancelBatch(ctx context.Context, vsID, batchID string) (*Batch
 	if err := ValidateID("batch_id", PrefixFileBatch, batchID); err != nil {
 		return nil, err
 	}
+	var cancelled []fileAdd
 	m, err := s.update(ctx, vsID, func(m *manifest) error {
-		b := m.Batches[batchID]
+		b := m.mutableBatch(batchID)
 		if b == nil {
 			return notFound("file batch", batchID)
 		}
 		b.Cancelled = true
-		for _, e := range m.Files {
+		cancelled = cancelled[:0]
+		for id, e := range m.Files {
 			if e.BatchID == batchID && e.Status == StatusInProgress {
-				e.Status = StatusCancelled
+				m.mutable(id).Status = StatusCancelled
+				cancelled = append(cancelled, fileAdd{FileParams: FileParams{FileID: id}, gen: e.Gen})
 			}
 		}
 		return nil
@@ -285,6 +336,9 @@ func (s *Service) CancelBatch(ctx context.Context, vsID, batchID string) (*Batch
 	if err != nil {
 		return nil, err
 	}
+	// Nobody needs to index them now; a worker that is at it finds
+	// them settled and drops its work.
+	s.dropAdds(ctx, vsID, cancelled)
 	return m.batch(batchID), nil
 }
 

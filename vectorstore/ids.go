@@ -83,3 +83,23 @@ func ValidateID(param, prefix, id string) error {
 	}
 	return nil
 }
+
+// newGen returns a new file generation: the Unix nanosecond, made
+// strictly increasing within the process, so generations are unique
+// per process and ordered by time across processes (as far as their
+// clocks agree; correctness only needs them distinct).
+func newGen() int64 { return gens.next() }
+
+type genGen struct {
+	mu   sync.Mutex
+	last int64
+}
+
+var gens genGen
+
+func (g *genGen) next() int64 {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	g.last = max(g.last+1, time.Now().UnixNano())
+	return g.last
+}

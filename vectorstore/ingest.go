@@ -7,28 +7,36 @@ import (
 	"fmt"
 	"io"
 	"sync"
+	"time"
 
 	"github.com/r2kit/r2kit/storage"
 )
 
-// Ingest indexes one file of a store that is in_progress: it opens the
-// bytes through the Source, extracts the text, chunks it, embeds the
-// chunks (with an Embedder), writes the segments and records the
-// outcome in the manifest: completed, or failed with a last_error.
+// Ingest indexes one file of a store that is in_progress: it claims
+// the file's lease, opens the bytes through the Source, extracts the
+// text, chunks it, embeds the chunks (with an Embedder), writes the
+// segments, records the outcome in the file's record (a write fenced
+// by the lease) and then in the manifest: completed, or failed with a
+// last_error. A Worker calls the same steps for the files of its
+// queue.
 //
-// Ingest is idempotent, so a lease-based queue can run it again after
-// a crash or hand it to another server: segment keys are deterministic
-// per file and generation and written create-only (an object left by an
-// earlier attempt is reused, not written twice), and the manifest is
-// changed only if the entry is still the same generation in_progress.
+// Ingest is idempotent, so it can run again after a crash or on
+// another server: segment keys are deterministic per file and
+// generation and written create-only (an object left by an earlier
+// attempt is reused, not written twice); an outcome already in the
+// record is only carried into the manifest; and the manifest is
+// changed only if its entry is still the same generation in_progress.
 // A file that is no longer in_progress (completed, failed, cancelled)
 // is returned as it is, with nothing done. A file removed or re-added
-// meanwhile has its freshly written segments deleted.
+// meanwhile has its freshly written segments deleted. A generation
+// claimed Options.MaxAttempts times without an outcome (its workers
+// died or kept failing on the bucket) ends failed.
 //
 // Ingest returns an error, leaving the file in_progress for a retry,
-// only when ctx ends or the bucket fails; every problem with the file
-// itself (unsupported, unparseable, missing, embedding failure) ends it
-// failed, and Ingest returns the failed file and a nil error.
+// only when ctx ends, the bucket fails, or another worker holds the
+// file's lease (an error matching ErrLeased); every problem with the
+// file itself (unsupported, unparseable, missing, embedding failure)
+// ends it failed, and Ingest returns the failed file and a nil error.
 func (s *Service) Ingest(ctx context.Context, vsID, fileID string) (*File, error) {
 	if err := ValidateID("file_id", "", fileID); err != nil {
 		return nil, err
@@ -44,54 +52,217 @@ func (s *Service) Ingest(ctx context.Context, vsID, fileID string) (*File, error
 	if e.Status != StatusInProgress {
 		return d.Value.file(fileID), nil
 	}
-	gen := e.Gen
-	res, ierr := s.index(ctx, vsID, fileID, e)
+	return s.ingestJob(ctx, d.Value.job(fileID), nil)
+}
+
+// job returns the indexing job of a file's current generation.
+func (m *manifest) job(fileID string) job {
+	e := m.Files[fileID]
+	j := job{vsID: m.ID, fileID: fileID, gen: e.Gen, chunking: e.Chunking}
+	if j.chunking.Type == "" {
+		j.chunking = m.Chunking
+	}
+	return j
+}
+
+// ingestJob is Ingest of a generation the manifest held in_progress.
+func (s *Service) ingestJob(ctx context.Context, j job, release func()) (*File, error) {
+	r, err := s.runJob(ctx, j, s.id, release)
+	if err != nil {
+		return nil, err
+	}
+	if r.sync != syncApplied && r.sync != syncSettled {
+		// Removed or re-added meanwhile: this generation is gone.
+		s.cleanupGen(ctx, j)
+		if r.file == nil {
+			return nil, notFound("file", j.fileID)
+		}
+		return r.file, nil
+	}
+	if err := s.dropMarkerOf(context.WithoutCancel(ctx), j.vsID, j.fileID, j.gen); err != nil {
+		return nil, err
+	}
+	return r.file, nil
+}
+
+// syncState says what the manifest made of a generation's outcome.
+type syncState int
+
+const (
+	syncApplied syncState = iota // the manifest took the outcome
+	syncSettled                  // the manifest had settled this generation already
+	syncAbsent                   // the manifest has no entry for the file
+	syncOther                    // the manifest's entry is another generation
+)
+
+type jobResult struct {
+	sync syncState
+	file *File // the file as the manifest holds it, nil if absent
+	// other is the manifest's entry when sync is syncOther.
+	other *fileEntry
+}
+
+// runJob claims, indexes and records one generation of a file and
+// carries the outcome into the manifest. release, if not nil, is
+// called once the indexing is over, before the manifest change is
+// waited for: a driver that bounds the files indexed at once can start
+// the next one while this one waits for its (batched) manifest write,
+// so batches grow with the load.
+func (s *Service) runJob(ctx context.Context, j job, owner string, release func()) (*jobResult, error) {
+	if release != nil {
+		var once sync.Once
+		r := release
+		release = func() { once.Do(r) }
+		defer release()
+	}
+	c, err := s.claim(ctx, j, owner)
+	switch {
+	case errors.Is(err, ErrLeased):
+		return nil, &leasedError{vsID: j.vsID, fileID: j.fileID, until: c.until}
+	case err != nil:
+		return nil, err
+	}
+	rec := &c.rec
+	if c.mine {
+		if rec, err = s.indexLeased(ctx, j, c.rec.Lease); err != nil {
+			return nil, err
+		}
+	}
+	if release != nil {
+		release()
+	}
+	return s.sync(ctx, j, rec)
+}
+
+// leasedError is ErrLeased with the file and when the lease lapses.
+type leasedError struct {
+	vsID, fileID string
+	until        int64
+}
+
+func (e *leasedError) Error() string {
+	return fmt.Sprintf("vectorstore: file %s of %s: %v", e.fileID, e.vsID, ErrLeased)
+}
+
+func (e *leasedError) Unwrap() error { return ErrLeased }
+
+// indexLeased indexes j while renewing lease l, and records the
+// outcome in the record. A bucket failure releases the lease (keeping
+// its claim count) so that the next attempt need not wait for it to
+// lapse.
+func (s *Service) indexLeased(ctx context.Context, j job, l lease) (*fileRecord, error) {
+	ictx, stop := context.WithCancelCause(ctx)
+	defer stop(nil)
+	renewed := make(chan struct{})
+	go func() {
+		defer close(renewed)
+		s.renew(ictx, j, l, stop)
+	}()
+	res, ierr := s.index(ictx, j)
+	stop(nil)
+	<-renewed
+	if cause := context.Cause(ictx); errors.Is(cause, errLeaseLost) {
+		return nil, fmt.Errorf("vectorstore: indexing %s: %w", j.fileID, errLeaseLost)
+	}
 	var fe *FileError
 	if ierr != nil && !errors.As(ierr, &fe) {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
 		if !isFileProblem(ierr) {
+			_, _ = s.fenced(context.WithoutCancel(ctx), j, l, func(r *fileRecord) { r.Lease.Owner, r.Lease.Until = "", 0 })
 			return nil, ierr
 		}
 		fe = fileErr(CodeServerError, ierr, "%v", ierr)
 	}
-	stale := false
-	m, err := s.update(ctx, vsID, func(m *manifest) error {
-		cur := m.Files[fileID]
-		stale = cur == nil || cur.Gen != gen
-		if stale || cur.Status != StatusInProgress {
-			return nil
-		}
-		cur.Filename = res.filename
+	return s.fenced(ctx, j, l, func(r *fileRecord) {
+		r.Lease.Owner, r.Lease.Until = "", 0
+		r.Filename = res.filename
 		if fe != nil {
-			cur.Status, cur.LastError = StatusFailed, &FileError{Code: fe.Code, Message: fe.Message}
-			cur.Segments, cur.Chunks, cur.UsageBytes = nil, 0, 0
-			return nil
+			r.Status, r.LastError = StatusFailed, &FileError{Code: fe.Code, Message: fe.Message}
+			return
 		}
-		cur.Status, cur.LastError = StatusCompleted, nil
-		cur.Segments, cur.Chunks, cur.UsageBytes = res.segs, res.chunks, res.bytes
-		return nil
+		r.Status, r.LastError = StatusCompleted, nil
+		r.Segments, r.Chunks, r.UsageBytes = res.segs, res.chunks, res.bytes
+	})
+}
+
+// renew extends the lease every LeaseDuration/3 until ctx ends; when
+// the lease is lost, or cannot be renewed before it lapses, it stops
+// the indexing with errLeaseLost.
+func (s *Service) renew(ctx context.Context, j job, l lease, stop context.CancelCauseFunc) {
+	every := max(s.opts.LeaseDuration/3, time.Millisecond)
+	t := time.NewTicker(every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		until := s.opts.Now().Add(s.opts.LeaseDuration).UnixMilli()
+		_, err := s.fenced(ctx, j, l, func(r *fileRecord) { r.Lease.Until = until })
+		switch {
+		case err == nil:
+			l.Until = until
+		case errors.Is(err, errLeaseLost):
+			stop(errLeaseLost)
+			return
+		case ctx.Err() != nil:
+			return
+		case s.opts.Now().UnixMilli() >= l.Until:
+			stop(errLeaseLost)
+			return
+		}
+	}
+}
+
+// sync carries a generation's outcome (rec, nil if unknown) into the
+// manifest if its entry is still that generation in_progress.
+func (s *Service) sync(ctx context.Context, j job, rec *fileRecord) (*jobResult, error) {
+	r := &jobResult{}
+	err := s.updateInPlace(ctx, j.vsID, func(m *manifest) {
+		cur := m.Files[j.fileID]
+		r.other = nil
+		switch {
+		case cur == nil:
+			r.sync = syncAbsent
+		case cur.Gen != j.gen:
+			r.sync, r.other = syncOther, cur
+		case cur.Status != StatusInProgress || rec == nil || rec.Status == StatusInProgress:
+			r.sync, r.other = syncSettled, cur
+		default:
+			r.sync = syncApplied
+			cur = m.mutable(j.fileID)
+			cur.Status, cur.Filename, cur.LastError = rec.Status, rec.Filename, rec.LastError
+			cur.Segments, cur.Chunks, cur.UsageBytes = rec.Segments, rec.Chunks, rec.UsageBytes
+			if rec.Status != StatusCompleted {
+				cur.Segments, cur.Chunks, cur.UsageBytes = nil, 0, 0
+			}
+		}
+		r.file = m.file(j.fileID)
 	})
 	if errors.Is(err, ErrNotFound) {
-		stale = true
-	} else if err != nil {
-		return nil, err
-	}
-	if stale || fe != nil {
-		// Nobody references what was written: a removed or re-added
-		// file, or a failure part-way.
-		if derr := s.deletePrefix(context.WithoutCancel(ctx), segmentPrefix(vsID, fileID, gen)); derr != nil && err == nil && !stale {
-			return nil, derr
-		}
+		return &jobResult{sync: syncAbsent}, nil
 	}
 	if err != nil {
 		return nil, err
 	}
-	if f := m.file(fileID); f != nil {
-		return f, nil
+	if r.sync == syncApplied && rec.Status != StatusCompleted || r.sync == syncSettled && r.other.Status != StatusCompleted && r.other.Status != StatusInProgress {
+		// A failure part-way: nobody references what was written.
+		if err := s.deletePrefix(context.WithoutCancel(ctx), segmentPrefix(j.vsID, j.fileID, j.gen)); err != nil {
+			return nil, err
+		}
 	}
-	return nil, notFound("file", fileID)
+	return r, nil
+}
+
+// cleanupGen deletes what a generation the manifest no longer holds
+// left behind: its segments and its record.
+func (s *Service) cleanupGen(ctx context.Context, j job) {
+	ctx = context.WithoutCancel(ctx)
+	_ = s.deletePrefix(ctx, segmentPrefix(j.vsID, j.fileID, j.gen))
+	_ = s.deleteRecord(ctx, j.vsID, j.fileID, j.gen)
 }
 
 // isFileProblem tells failures caused by the file or the embedder
@@ -109,7 +280,8 @@ type indexed struct {
 }
 
 // index extracts, chunks, embeds and writes the segments of one file.
-func (s *Service) index(ctx context.Context, vsID, fileID string, e *fileEntry) (indexed, error) {
+func (s *Service) index(ctx context.Context, j job) (indexed, error) {
+	vsID, fileID := j.vsID, j.fileID
 	var res indexed
 	if s.src == nil {
 		return res, fileErr(CodeServerError, nil, "no file source configured")
@@ -128,11 +300,11 @@ func (s *Service) index(ctx context.Context, vsID, fileID string, e *fileEntry) 
 		return res, err
 	}
 	defer text.Close()
-	ch, err := NewChunker(text, e.Chunking)
+	ch, err := NewChunker(text, j.chunking)
 	if err != nil {
 		return res, err
 	}
-	w := &segmentWriter{s: s, ctx: ctx, vsID: vsID, fileID: fileID, gen: e.Gen, res: &res}
+	w := &segmentWriter{s: s, ctx: ctx, vsID: vsID, fileID: fileID, gen: j.gen, res: &res}
 	batch := make([]Chunk, 0, s.opts.EmbedBatch)
 	for {
 		c, err := ch.Next()
@@ -250,40 +422,30 @@ func (w *segmentWriter) flush() error {
 // tests and single-process use; a server spreads Ingest calls over its
 // queue instead.
 func (s *Service) IngestAll(ctx context.Context, vsID string, workers int) error {
-	ids, err := s.Pending(ctx, vsID)
+	d, err := s.load(ctx, vsID)
 	if err != nil {
 		return err
 	}
-	workers = max(workers, 1)
-	var (
-		wg    sync.WaitGroup
-		mu    sync.Mutex
-		first error
-	)
-	next := make(chan string)
-	for range min(workers, len(ids)) {
-		wg.Go(func() {
-			for id := range next {
-				if _, err := s.Ingest(ctx, vsID, id); err != nil {
-					mu.Lock()
-					if first == nil {
-						first = err
-					}
-					mu.Unlock()
-				}
-			}
-		})
-	}
-	for _, id := range ids {
-		select {
-		case next <- id:
-		case <-ctx.Done():
+	var jobs []job
+	for _, id := range d.Value.sortedFiles() {
+		if d.Value.Files[id].Status == StatusInProgress {
+			jobs = append(jobs, d.Value.job(id))
 		}
 	}
-	close(next)
-	wg.Wait()
-	if first == nil {
-		first = ctx.Err()
+	// At most workers files are indexed at once; those waiting for
+	// their manifest write do not count, so that the writes batch.
+	sem := make(chan struct{}, max(workers, 1))
+	err = forEach(ctx, jobs, len(jobs), func(ctx context.Context, j job) error {
+		select {
+		case sem <- struct{}{}:
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+		_, err := s.ingestJob(ctx, j, func() { <-sem })
+		return err
+	})
+	if err == nil {
+		err = ctx.Err()
 	}
-	return first
+	return err
 }

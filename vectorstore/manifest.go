@@ -5,11 +5,18 @@ import (
 	"sort"
 )
 
-// manifest is the one document per vector store: its own fields, one
-// entry per file (status, attributes, segments) and its batches. It
-// changes only through doc.Update, so concurrent servers never lose an
-// entry, and group commit folds a burst of ingestion results into a
-// few writes.
+// manifest is the one mutable document of a vector store's index: its
+// own fields, its batches, and one small entry per file (status,
+// attributes, and, once completed, the references of its segments).
+// It changes only through doc.Update, and every change of a Service
+// goes through its manifest committer (mcommit.go), which applies all
+// the changes waiting for one store in one read, decode, encode and
+// conditional write. File counts and usage are computed from the
+// entries, so they are exact by construction.
+//
+// The per-file work state (lease, claims, the result of indexing) is
+// not here but in the file's record (record.go): ingestion touches the
+// manifest once per file, at the end, and that change is batched.
 type manifest struct {
 	ID           string                 `json:"id"`
 	Name         string                 `json:"name"`
@@ -18,29 +25,36 @@ type manifest struct {
 	Metadata     map[string]string      `json:"metadata,omitempty"`
 	ExpiresAfter *ExpiresAfter          `json:"expires_after,omitempty"`
 	Chunking     ChunkingStrategy       `json:"chunking_strategy"`
-	NextGen      int64                  `json:"next_gen"`
 	Files        map[string]*fileEntry  `json:"files"`
 	Batches      map[string]*batchEntry `json:"batches,omitempty"`
 }
 
+// fileEntry is a file's state in the manifest, kept small: empty
+// fields are left out of the JSON.
 type fileEntry struct {
-	CreatedAt  int64            `json:"created_at"`
-	Status     string           `json:"status"`
-	Attributes Attributes       `json:"attributes,omitempty"`
-	Chunking   ChunkingStrategy `json:"chunking_strategy"`
+	CreatedAt  int64      `json:"created_at"`
+	Status     string     `json:"status"`
+	Attributes Attributes `json:"attributes,omitempty"`
+	// Chunking is the file's own strategy; zero means auto.
+	Chunking ChunkingStrategy `json:"chunking_strategy,omitzero"`
 	// Gen is unique per addition of the file to this store; segment
-	// keys contain it, so a re-added file never meets old segments.
+	// keys, the file record and the queue marker carry it, so work
+	// done for an earlier addition is recognised and dropped.
 	Gen        int64      `json:"gen"`
 	Filename   string     `json:"filename,omitempty"`
 	LastError  *FileError `json:"last_error,omitempty"`
-	UsageBytes int64      `json:"usage_bytes"`
-	Chunks     int        `json:"chunks"`
-	Segments   []segRef   `json:"segments,omitempty"`
-	BatchID    string     `json:"batch_id,omitempty"`
+	UsageBytes int64      `json:"usage_bytes,omitempty"`
+	Chunks     int        `json:"chunks,omitempty"`
+	// Segments are the file's segments in order; segment n's key is
+	// segmentKey(store, file, Gen, n).
+	Segments []segRef `json:"segments,omitempty"`
+	BatchID  string   `json:"batch_id,omitempty"`
 }
 
+// segRef names one immutable segment object. Key is not stored: it
+// follows from the store, file, generation and position.
 type segRef struct {
-	Key    string `json:"key"`
+	Key    string `json:"-"`
 	ETag   string `json:"etag"`
 	Size   int64  `json:"size"`
 	Chunks int    `json:"chunks"`
@@ -52,17 +66,38 @@ type batchEntry struct {
 }
 
 // Object layout under the bucket.
-func manifestKey(vsID string) string { return "vector_stores/" + vsID + "/manifest.json" }
+const (
+	storesPrefix = "vector_stores/"
+	// QueuePrefix is the prefix of the ingestion queue's markers, one
+	// per file waiting to be indexed: QueuePrefix + "{vs_id}/{file_id}".
+	QueuePrefix = "queue/vector_store_files/"
+)
+
+func manifestKey(vsID string) string { return storesPrefix + vsID + "/manifest.json" }
+
+func recordKey(vsID, fileID string) string {
+	return storesPrefix + vsID + "/files/" + fileID + ".json"
+}
+
+func markerKey(vsID, fileID string) string { return QueuePrefix + vsID + "/" + fileID }
 
 func segmentPrefix(vsID, fileID string, gen int64) string {
-	return fmt.Sprintf("vector_stores/%s/segments/%s/%d/", vsID, fileID, gen)
+	return fmt.Sprintf("%s%s/segments/%s/%d/", storesPrefix, vsID, fileID, gen)
 }
 
 func segmentKey(vsID, fileID string, gen int64, n int) string {
 	return fmt.Sprintf("%s%06d.seg", segmentPrefix(vsID, fileID, gen), n)
 }
 
-const storesPrefix = "vector_stores/"
+// refs returns the entry's segment references with their keys.
+func (e *fileEntry) refs(vsID, fileID string) []segRef {
+	out := make([]segRef, len(e.Segments))
+	for i, r := range e.Segments {
+		r.Key = segmentKey(vsID, fileID, e.Gen, i)
+		out[i] = r
+	}
+	return out
+}
 
 func (m *manifest) expiresAt() *int64 {
 	if m.ExpiresAfter == nil {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"math"
+	"sort"
 	"strings"
 	"sync"
 
@@ -148,12 +149,19 @@ func (s *Service) Search(ctx context.Context, vsID string, p SearchParams) (*Sea
 	}
 	var refs []segRef
 	var owners []string
-	for _, id := range m.sortedFiles() {
+	// Segments in file id order, so that ties rank the same on every
+	// server whatever the files' creation times.
+	ids := make([]string, 0, len(m.Files))
+	for id := range m.Files {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	for _, id := range ids {
 		e := m.Files[id]
 		if e.Status != StatusCompleted || !p.Filters.Match(e.Attributes) {
 			continue
 		}
-		for _, r := range e.Segments {
+		for _, r := range e.refs(vsID, id) {
 			refs = append(refs, r)
 			owners = append(owners, id)
 		}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/r2kit/r2kit/doc"
@@ -46,6 +47,15 @@ type Options struct {
 	Docs *doc.Store
 	// Now returns the current time. Nil means time.Now.
 	Now func() time.Time
+	// LeaseDuration is how long a claim on a file lasts unless renewed
+	// (every third of it, while indexing); past it, another worker may
+	// take the file over. Zero means one minute.
+	LeaseDuration time.Duration
+	// MaxAttempts bounds the claims of one file generation: a file
+	// whose indexing was interrupted (its worker died, or the bucket
+	// failed) that many times ends failed with a server_error. Zero
+	// means 3.
+	MaxAttempts int
 }
 
 // Service manages the vector stores kept in one bucket: their
@@ -59,6 +69,13 @@ type Service struct {
 	cache *segmentCache
 	// manifests caches decoded manifests by ETag.
 	manifests manifestCache
+	// commits batches the manifest changes of each store.
+	commits committer
+	// id owns the leases Ingest takes.
+	id string
+	// workers are this Service's Workers, woken when files are added.
+	wmu     sync.Mutex
+	workers []*Worker
 }
 
 // New returns a Service over b. src opens the bytes of the files that
@@ -94,11 +111,26 @@ func New(b storage.Bucket, src Source, opts *Options) *Service {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
+	if o.LeaseDuration <= 0 {
+		o.LeaseDuration = time.Minute
+	}
+	if o.MaxAttempts <= 0 {
+		o.MaxAttempts = 3
+	}
 	docs := o.Docs
 	if docs == nil {
 		docs = doc.New(b, &doc.Options{Now: o.Now})
 	}
-	return &Service{b: b, docs: docs, src: src, opts: o, cache: newSegmentCache(o.CacheBytes)}
+	return &Service{b: b, docs: docs, src: src, opts: o, cache: newSegmentCache(o.CacheBytes), id: NewID("vsw_")}
+}
+
+// wake asks this Service's Workers to look at the queue now.
+func (s *Service) wake() {
+	s.wmu.Lock()
+	defer s.wmu.Unlock()
+	for _, w := range s.workers {
+		w.poke()
+	}
 }
 
 func (s *Service) now() int64 { return s.opts.Now().Unix() }
@@ -135,11 +167,17 @@ func (s *Service) Create(ctx context.Context, p CreateParams) (*VectorStore, err
 		Metadata: p.Metadata, ExpiresAfter: p.ExpiresAfter, Chunking: p.ChunkingStrategy,
 		Files: map[string]*fileEntry{},
 	}
-	addFiles(&m, files, "", now)
+	adds, err := s.enqueueAdds(ctx, m.ID, files, m.Chunking)
+	if err != nil {
+		return nil, err
+	}
+	addFiles(&m, adds, "", now)
 	d, err := doc.PutIf(ctx, s.docs, manifestKey(m.ID), m, "", &doc.WriteOptions{Type: "vector_store"})
 	if err != nil {
+		s.dropAdds(ctx, m.ID, adds)
 		return nil, fmt.Errorf("vectorstore: creating %s: %w", m.ID, err)
 	}
+	s.wake()
 	return d.Value.public(now), nil
 }
 
@@ -167,49 +205,6 @@ func (s *Service) load(ctx context.Context, vsID string) (*doc.Doc[manifest], er
 		return nil, fmt.Errorf("vectorstore: reading %s: %w", vsID, err)
 	}
 	return d, nil
-}
-
-// update applies fn to a store's manifest with doc.Update. fn must
-// not have side effects beyond its return values (it may run again
-// after a conflict). A missing store is ErrNotFound.
-func (s *Service) update(ctx context.Context, vsID string, fn func(m *manifest) error) (*manifest, error) {
-	if err := ValidateID("vector_store_id", PrefixVectorStore, vsID); err != nil {
-		return nil, err
-	}
-	d, err := doc.Update(ctx, s.docs, manifestKey(vsID), func(cur *manifest, exists bool) (manifest, error) {
-		if !exists {
-			return manifest{}, notFound("vector store", vsID)
-		}
-		m := cloneManifest(cur)
-		if err := fn(&m); err != nil {
-			return manifest{}, err
-		}
-		return m, nil
-	}, &doc.WriteOptions{Type: "vector_store"})
-	if err != nil {
-		return nil, err
-	}
-	// d is the state after fn, which under group commit may not be the
-	// state written (a later function of the same batch may have
-	// changed it further), so it is not cached under the written ETag.
-	return &d.Value, nil
-}
-
-// cloneManifest copies the maps and entries fn may change, so a
-// function that fails leaves the cached value untouched.
-func cloneManifest(cur *manifest) manifest {
-	m := *cur
-	m.Files = make(map[string]*fileEntry, len(cur.Files))
-	for k, v := range cur.Files {
-		e := *v
-		m.Files[k] = &e
-	}
-	m.Batches = make(map[string]*batchEntry, len(cur.Batches))
-	for k, v := range cur.Batches {
-		b := *v
-		m.Batches[k] = &b
-	}
-	return m
 }
 
 // Get returns a vector store.
@@ -274,7 +269,10 @@ func (s *Service) Delete(ctx context.Context, vsID string) error {
 	if err := doc.Delete(ctx, s.docs, manifestKey(vsID), ""); err != nil && !errors.Is(err, storage.ErrNotFound) {
 		return fmt.Errorf("vectorstore: deleting %s: %w", vsID, err)
 	}
-	return s.deletePrefix(ctx, storesPrefix+vsID+"/")
+	if err := s.deletePrefix(ctx, storesPrefix+vsID+"/"); err != nil {
+		return err
+	}
+	return s.deletePrefix(ctx, QueuePrefix+vsID+"/")
 }
 
 func (s *Service) deletePrefix(ctx context.Context, prefix string) error {

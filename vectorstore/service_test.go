@@ -9,6 +9,7 @@ import (
 	"strings"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/r2kit/r2kit/internal/backendtest"
 	"github.com/r2kit/r2kit/storage"
@@ -176,63 +177,97 @@ func TestServiceLifecycle(t *testing.T) {
 	})
 }
 
-// A crash after the segments were written and before the manifest was
-// updated: the next Ingest reuses them and indexes the file once.
+// A crash after the segments were written and before the outcome was
+// recorded (in the file's record, or in the manifest): the next Ingest
+// reuses them and indexes the file once.
 func TestIngestAfterCrash(t *testing.T) {
-	backendtest.ForEach(t, func(t *testing.T, newBucket func(testing.TB) storage.Bucket) {
-		ctx := t.Context()
-		src := newMemSource()
-		var text strings.Builder
-		for i := range 3000 {
-			fmt.Fprintf(&text, "word%d sentence number %d. ", i%97, i)
-		}
-		src.add("file-big", "big.txt", []byte(text.String()))
-		b := newBucket(t)
-		var puts atomic.Int32
-		crashing := &failingBucket{Bucket: b, failManifestPut: true, puts: &puts}
-		svc := New(crashing, src, &Options{SegmentChunks: 4, Docs: nil})
-		vs := must(New(b, nil, nil).Create(ctx, CreateParams{FileIDs: []string{"file-big"}}))
-		if _, err := svc.Ingest(ctx, vs.ID, "file-big"); err == nil {
-			t.Fatal("ingest with a failing manifest write succeeded")
-		}
-		segPuts := puts.Load()
-		if segPuts < 2 {
-			t.Fatalf("%d segment puts", segPuts)
-		}
-		svc2 := New(b, src, &Options{SegmentChunks: 4})
-		f := must(svc2.Ingest(ctx, vs.ID, "file-big"))
-		if f.Status != StatusCompleted {
-			t.Fatalf("%+v", f)
-		}
-		n := 0
-		for _, err := range storage.Objects(ctx, b, &storage.ListOptions{Prefix: "vector_stores/" + vs.ID + "/segments/"}) {
-			if err != nil {
-				t.Fatal(err)
-			}
-			n++
-		}
-		if n != int(segPuts) || n != (f.Chunks+3)/4 {
-			t.Fatalf("%d segment objects, %d written before the crash, %d chunks", n, segPuts, f.Chunks)
-		}
-		res := must(svc2.Search(ctx, vs.ID, SearchParams{Query: Query{"word5"}}))
-		if len(res.Data) == 0 {
-			t.Fatal("nothing found")
-		}
-	})
+	for _, tc := range []struct {
+		name string
+		fail func(key string) bool
+		// reopens: whether the retry has to index again (the record
+		// did not get the outcome).
+		reopens bool
+	}{
+		{"manifest", func(key string) bool { return strings.HasSuffix(key, "manifest.json") }, false},
+		{"record", func(key string) bool { return strings.Contains(key, "/files/") }, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			backendtest.ForEach(t, func(t *testing.T, newBucket func(testing.TB) storage.Bucket) {
+				ctx := t.Context()
+				src := newMemSource()
+				var text strings.Builder
+				for i := range 3000 {
+					fmt.Fprintf(&text, "word%d sentence number %d. ", i%97, i)
+				}
+				src.add("file-big", "big.txt", []byte(text.String()))
+				b := newBucket(t)
+				var segPuts atomic.Int32
+				crashing := &failingBucket{Bucket: b, fail: tc.fail, segPuts: &segPuts}
+				opts := &Options{SegmentChunks: 4, MaxAttempts: 5}
+				svc := New(crashing, src, opts)
+				vs := must(New(b, nil, nil).Create(ctx, CreateParams{FileIDs: []string{"file-big"}}))
+				crashing.armed.Store(true)
+				if _, err := svc.Ingest(ctx, vs.ID, "file-big"); err == nil {
+					t.Fatal("ingest with a failing write succeeded")
+				}
+				written := segPuts.Load()
+				if written < 2 {
+					t.Fatalf("%d segment puts", written)
+				}
+				opens := src.opens
+				// The crashed holder's lease may still be live (a failed
+				// manifest write leaves nothing to release): a second
+				// process with a clock past it takes over.
+				svc2 := New(b, src, &Options{SegmentChunks: 4, Now: func() time.Time { return time.Now().Add(2 * time.Minute) }})
+				f := must(svc2.Ingest(ctx, vs.ID, "file-big"))
+				if f.Status != StatusCompleted {
+					t.Fatalf("%+v", f)
+				}
+				if reopened := src.opens > opens; reopened != tc.reopens {
+					t.Errorf("retry opened the file again: %v, want %v", reopened, tc.reopens)
+				}
+				n := 0
+				for _, err := range storage.Objects(ctx, b, &storage.ListOptions{Prefix: "vector_stores/" + vs.ID + "/segments/"}) {
+					if err != nil {
+						t.Fatal(err)
+					}
+					n++
+				}
+				if n != int(written) || n != (f.Chunks+3)/4 {
+					t.Fatalf("%d segment objects, %d written before the crash, %d chunks", n, written, f.Chunks)
+				}
+				res := must(svc2.Search(ctx, vs.ID, SearchParams{Query: Query{"word5"}}))
+				if len(res.Data) == 0 {
+					t.Fatal("nothing found")
+				}
+				// Nothing is left queued.
+				for a, err := range storage.Objects(ctx, b, &storage.ListOptions{Prefix: QueuePrefix}) {
+					t.Errorf("queue marker left: %v %v", a, err)
+				}
+			})
+		})
+	}
 }
 
-// failingBucket fails manifest writes, as a process that dies before
-// committing.
+// failingBucket fails, once armed, the writes fail selects (other than
+// the first write of a file record, the claim), as a process that dies
+// before committing; it counts segment writes.
 type failingBucket struct {
 	storage.Bucket
-	failManifestPut bool
-	puts            *atomic.Int32
+	fail    func(key string) bool
+	armed   atomic.Bool
+	claimed atomic.Bool
+	segPuts *atomic.Int32
 }
 
 func (f *failingBucket) Put(ctx context.Context, key string, r io.Reader, opts *storage.PutOptions) (*storage.Attrs, error) {
-	if strings.HasSuffix(key, "manifest.json") && f.failManifestPut {
-		return nil, storage.Errorf("put", key, storage.ErrInvalidArgument, "injected failure")
+	if f.armed.Load() && f.fail(key) {
+		if !strings.Contains(key, "/files/") || f.claimed.Swap(true) {
+			return nil, storage.Errorf("put", key, storage.ErrInvalidArgument, "injected failure")
+		}
 	}
-	f.puts.Add(1)
+	if strings.HasSuffix(key, ".seg") {
+		f.segPuts.Add(1)
+	}
 	return f.Bucket.Put(ctx, key, r, opts)
 }
