@@ -36,8 +36,9 @@
 //
 // Files added to a vector store are stored in_progress and handed to
 // Config.Ingest, an IngestExecutor (see vectorstore_ingest.go); without
-// one the server ingests them in its own goroutine pool, which Close
-// stops.
+// one the server runs a vectorstore.Worker, which claims queued files by
+// lease with the Workers of every server sharing the bucket (a server
+// that dies has its files taken over); Close stops it.
 //
 // Runs are stored queued and handed to Config.Runs, a RunExecutor (see
 // runexec.go for what the server and the executor each do); without one

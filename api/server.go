@@ -80,11 +80,12 @@ type Config struct {
 	// no embeddings. A nil Now is set to Store's clock.
 	VectorStores *vectorstore.Options
 	// Ingest indexes the files added to vector stores (see
-	// IngestExecutor). Nil: a pool of IngestWorkers goroutines in this
-	// process, stopped by Close.
+	// IngestExecutor). Nil: a vectorstore.Worker in this process,
+	// claiming files by lease with every other server sharing the
+	// bucket, stopped by Close.
 	Ingest IngestExecutor
-	// IngestWorkers bounds the in-process ingestion pool. Zero means
-	// DefaultIngestWorkers.
+	// IngestWorkers bounds the files this process's Worker indexes at
+	// once. Zero means DefaultIngestWorkers.
 	IngestWorkers int
 }
 
@@ -98,7 +99,7 @@ type Server struct {
 	docs     *doc.Store // idempotency records
 	vs       *vectorstore.Service
 	ingest   IngestExecutor
-	pool     *ingestPool // the in-process ingestion, if Config.Ingest is nil
+	worker   *ingestWorker // the ingestion worker, if Config.Ingest is nil
 	now      func() time.Time
 	registry *prometheus.Registry
 	storage  *resilience.Metrics

@@ -3,17 +3,15 @@ package api
 import (
 	"context"
 	"errors"
-	"fmt"
 	"log/slog"
-	"sync"
-	"time"
+	"sync/atomic"
 
 	"github.com/r2kit/r2kit/assistants/store"
 	"github.com/r2kit/r2kit/storage"
 	"github.com/r2kit/r2kit/vectorstore"
 )
 
-// DefaultIngestWorkers bounds the files the in-process ingestion pool
+// DefaultIngestWorkers bounds the files a server's ingestion Worker
 // indexes at a time.
 const DefaultIngestWorkers = 2
 
@@ -22,14 +20,12 @@ const DefaultIngestWorkers = 2
 // add a file, create a batch), answers at once, and calls Enqueue for
 // each file it added; the executor then runs vectorstore's Ingest for
 // it, in the background, which ends the file completed or failed.
-// Config.Ingest may be nil: the server then ingests in its own process
-// with a small goroutine pool (Config.IngestWorkers), stopped by Close.
-//
-// A lease-based worker, spreading ingestion over every process sharing
-// the bucket and taking over the work of a process that died, plugs in
-// here: it implements Enqueue (writing its queue marker), is set as
-// Config.Ingest, and builds on the server's Service (Server.VectorStores)
-// or on its own over the same bucket and FileSource. Ingest is
+// Config.Ingest may be nil: the server then runs a vectorstore.Worker
+// (Config.IngestWorkers files at a time), which spreads ingestion over
+// every process sharing the bucket and takes over the work of a process
+// that died; Close stops it. Another executor builds on the server's
+// Service (Server.VectorStores) or on its own over the same bucket and
+// FileSource. Ingest is
 // idempotent, so a file enqueued twice is indexed once.
 //
 // Enqueue may be called concurrently, by many requests. Its ctx is the
@@ -60,115 +56,8 @@ func (s fileSource) Open(ctx context.Context, fileID string) (*vectorstore.Sourc
 	return &vectorstore.SourceFile{Filename: d.Value.Filename, Size: r.Length, Body: r}, nil
 }
 
-// ingestRetries are the waits between the attempts of an Ingest that
-// failed with a bucket error (the file is still in_progress).
-var ingestRetries = []time.Duration{time.Second, 4 * time.Second, 15 * time.Second}
-
-// ingestPool is the in-process IngestExecutor: a FIFO of files and at
-// most max goroutines draining it, started on demand and gone when the
-// queue is empty, so an idle server runs none. Files still queued when
-// the pool is closed stay in_progress (ResumeIngest, or a worker, takes
-// them up again).
-type ingestPool struct {
-	svc    *vectorstore.Service
-	log    *slog.Logger
-	max    int
-	ctx    context.Context
-	cancel context.CancelFunc
-
-	mu      sync.Mutex
-	queue   []ingestJob
-	running int
-	closed  bool
-	wg      sync.WaitGroup
-}
-
-type ingestJob struct{ vsID, fileID string }
-
-var _ IngestExecutor = (*ingestPool)(nil)
-
-func newIngestPool(svc *vectorstore.Service, log *slog.Logger, workers int) *ingestPool {
-	if workers <= 0 {
-		workers = DefaultIngestWorkers
-	}
-	ctx, cancel := context.WithCancel(context.Background())
-	return &ingestPool{svc: svc, log: log, max: workers, ctx: ctx, cancel: cancel}
-}
-
-// Enqueue queues the file; it fails only once the pool is closed.
-func (p *ingestPool) Enqueue(_ context.Context, vsID, fileID string) error {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	if p.closed {
-		return fmt.Errorf("api: ingesting %s into %s: the server is shutting down: %w", fileID, vsID, storage.ErrClosed)
-	}
-	p.queue = append(p.queue, ingestJob{vsID, fileID})
-	if p.running < p.max {
-		p.running++
-		p.wg.Add(1)
-		go p.work()
-	}
-	return nil
-}
-
-// work ingests queued files until the queue is empty or the pool closed.
-func (p *ingestPool) work() {
-	defer p.wg.Done()
-	for {
-		p.mu.Lock()
-		if len(p.queue) == 0 || p.closed {
-			p.running--
-			p.mu.Unlock()
-			return
-		}
-		j := p.queue[0]
-		p.queue[0] = ingestJob{}
-		p.queue = p.queue[1:]
-		p.mu.Unlock()
-		p.ingest(j)
-	}
-}
-
-// ingest runs Ingest for j, again after a bucket failure.
-func (p *ingestPool) ingest(j ingestJob) {
-	for attempt := 0; ; attempt++ {
-		_, err := p.svc.Ingest(p.ctx, j.vsID, j.fileID)
-		switch {
-		case err == nil, p.ctx.Err() != nil:
-			return
-		case errors.Is(err, vectorstore.ErrNotFound): // store or file removed meanwhile
-			return
-		case attempt == len(ingestRetries):
-			p.log.Error("ingestion failed; the file stays in_progress", "vector_store_id", j.vsID,
-				"file_id", j.fileID, "error", err.Error())
-			return
-		}
-		p.log.Warn("ingestion failed; retrying", "vector_store_id", j.vsID, "file_id", j.fileID,
-			"attempt", attempt+1, "error", err.Error())
-		t := time.NewTimer(ingestRetries[attempt])
-		select {
-		case <-p.ctx.Done():
-			t.Stop()
-			return
-		case <-t.C:
-		}
-	}
-}
-
-// close stops the pool: no new work, Ingest calls under way are
-// cancelled (their files stay in_progress), and close returns once
-// every goroutine has ended.
-func (p *ingestPool) close() {
-	p.mu.Lock()
-	p.closed = true
-	p.queue = nil
-	p.mu.Unlock()
-	p.cancel()
-	p.wg.Wait()
-}
-
 // openVectorStores opens the vector store service over the server's
-// bucket and files, and its ingestion: Config.Ingest, else the pool.
+// bucket and files, and its ingestion: Config.Ingest, else a Worker.
 func (s *Server) openVectorStores() {
 	var opts vectorstore.Options
 	if s.cfg.VectorStores != nil {
@@ -180,9 +69,56 @@ func (s *Server) openVectorStores() {
 	s.vs = vectorstore.New(s.bucket, FileSource(s.store.Files), &opts)
 	s.ingest = s.cfg.Ingest
 	if s.ingest == nil {
-		s.pool = newIngestPool(s.vs, s.log, s.cfg.IngestWorkers)
-		s.ingest = s.pool
+		s.worker = startIngestWorker(s.vs, s.log, s.cfg.IngestWorkers)
+		s.ingest = s.worker
 	}
+}
+
+// ingestWorker runs a vectorstore.Worker in the background: every
+// server sharing the bucket runs one, files are claimed by lease, and
+// the files of a server that died are taken over once their leases
+// lapse (see vectorstore.Worker). Enqueue wakes it; after close it
+// refuses work.
+type ingestWorker struct {
+	w      *vectorstore.Worker
+	cancel context.CancelFunc
+	done   chan struct{}
+	closed atomic.Bool
+}
+
+var _ IngestExecutor = (*ingestWorker)(nil)
+
+func startIngestWorker(svc *vectorstore.Service, log *slog.Logger, workers int) *ingestWorker {
+	if workers <= 0 {
+		workers = DefaultIngestWorkers
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	iw := &ingestWorker{w: vectorstore.NewWorker(svc, &vectorstore.WorkerOptions{Concurrency: workers, Logger: log}),
+		cancel: cancel, done: make(chan struct{})}
+	go func() {
+		defer close(iw.done)
+		if err := iw.w.Run(ctx); err != nil && ctx.Err() == nil {
+			log.Error("vector store ingestion stopped", "error", err.Error())
+		}
+	}()
+	return iw
+}
+
+// Enqueue wakes the worker for the file; it fails once closed.
+func (iw *ingestWorker) Enqueue(ctx context.Context, vsID, fileID string) error {
+	if iw.closed.Load() {
+		return storage.Errorf("enqueue file", fileID, storage.ErrClosed, "the server is shutting down")
+	}
+	return iw.w.Enqueue(ctx, vsID, fileID)
+}
+
+// close stops the worker and waits for it: files it had claimed are
+// taken over by another server's worker when their leases lapse, or by
+// this one at its next start.
+func (iw *ingestWorker) close() {
+	iw.closed.Store(true)
+	iw.cancel()
+	<-iw.done
 }
 
 // VectorStores returns the vector store service the endpoints use, over
@@ -194,8 +130,8 @@ func (s *Server) VectorStores() *vectorstore.Service { return s.vs }
 // Files whose ingestion it cut short stay in_progress; ResumeIngest
 // enqueues them again. Close does not close the Bucket.
 func (s *Server) Close() error {
-	if s.pool != nil {
-		s.pool.close()
+	if s.worker != nil {
+		s.worker.close()
 	}
 	return nil
 }

@@ -65,6 +65,14 @@ if [ "$status" -ne 0 ]; then
   exit "$status"
 fi
 
+step "vector store search quality and ingestion memory (without -race: they measure)"
+vlog=$(mktemp -t r2kit-vs.XXXXXX)
+if ! go test -count=1 -timeout 20m -run 'TestSearchQuality|TestIngestMemoryFlat' -v ./vectorstore/ >"$vlog" 2>&1; then
+  grep -E -B2 -A30 '^\s*--- FAIL|^panic:|^FAIL' "$vlog" | head -200
+  exit 1
+fi
+grep -E '^(--- |ok )|recall|nDCG|peak|heap' "$vlog" || true
+
 step "the official Node SDK against r2kit serve (scripts/node-sdk)"
 go build -o .tools/bin/r2kit ./cmd/r2kit
 (
