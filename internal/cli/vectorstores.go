@@ -22,6 +22,7 @@ type vectorStoreOptions struct {
 	embeddingsDimensions int
 	segmentCache         byteSize
 	ingestWorkers        int
+	ingestLease          time.Duration
 }
 
 // addVectorStoreFlags registers the vector store flags and their
@@ -36,10 +37,13 @@ func (a *app) addVectorStoreFlags(f *pflag.FlagSet, o *vectorStoreOptions) {
 	f.IntVar(&o.embeddingsDimensions, "embeddings-dimensions", 0, "vector length requested from the embeddings endpoint (0: the model's)")
 	f.Var(&o.segmentCache, "segment-cache-bytes", "memory bound of the cache of index segments (0: none)")
 	f.IntVar(&o.ingestWorkers, "ingest-workers", api.DefaultIngestWorkers, "files this process ingests into vector stores at a time")
+	f.DurationVar(&o.ingestLease, "ingest-lease", time.Minute,
+		"how long a file's ingestion claim lasts unless renewed: the files of a process that died are taken over this long after")
 	for name, env := range map[string]string{
 		"embeddings-base-url": "R2KIT_EMBEDDINGS_BASE_URL", "embeddings-model": "R2KIT_EMBEDDINGS_MODEL",
 		"embeddings-api-key": "R2KIT_EMBEDDINGS_API_KEY", "embeddings-dimensions": "R2KIT_EMBEDDINGS_DIMENSIONS",
 		"segment-cache-bytes": "R2KIT_SEGMENT_CACHE_BYTES", "ingest-workers": "R2KIT_INGEST_WORKERS",
+		"ingest-lease": "R2KIT_INGEST_LEASE",
 	} {
 		a.bindEnv(f, name, env)
 	}
@@ -47,7 +51,7 @@ func (a *app) addVectorStoreFlags(f *pflag.FlagSet, o *vectorStoreOptions) {
 
 // options returns the vectorstore configuration of the flags.
 func (o *vectorStoreOptions) options() *vectorstore.Options {
-	opts := &vectorstore.Options{CacheBytes: int64(o.segmentCache)}
+	opts := &vectorstore.Options{CacheBytes: int64(o.segmentCache), LeaseDuration: o.ingestLease}
 	if o.segmentCache == 0 {
 		opts.CacheBytes = -1 // the flag's 0 means no cache; the library's 0 means its default
 	}
