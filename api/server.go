@@ -68,7 +68,8 @@ type Config struct {
 
 // Server is the r2kit HTTP API: an http.Handler serving the OpenAI
 // Assistants API v2 under /v1, and /healthz, /readyz and /metrics. It is
-// safe for concurrent use.
+// safe for concurrent use. With APIKeys set, /v1 and /metrics take a key
+// (see needsKey).
 type Server struct {
 	cfg      Config
 	bucket   storage.Bucket
@@ -161,7 +162,7 @@ func (s *Server) AuthRequired() bool { return len(s.keys) > 0 }
 // dispatch authenticates /v1 requests and routes them; paths and
 // methods no route matches get OpenAI's 404 and 405 envelopes.
 func (s *Server) dispatch(w http.ResponseWriter, r *http.Request) {
-	if isAPIPath(r.URL.Path) {
+	if needsKey(r.URL.Path) {
 		if e := s.keys.authenticate(r); e != nil {
 			s.WriteError(w, r, e)
 			return

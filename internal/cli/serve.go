@@ -25,7 +25,9 @@ const serveLong = `Serve the OpenAI Assistants API v2 (under /v1) over the bucke
 /healthz, /readyz (checks the bucket) and /metrics (Prometheus).
 
 Clients authenticate with "Authorization: Bearer KEY", KEY being one of the
---api-key flags or of the comma-separated $R2KIT_API_KEYS. With no key,
+--api-key flags or of the comma-separated $R2KIT_API_KEYS. With keys,
+/metrics takes one too (Prometheus: authorization.credentials); /healthz
+and /readyz never do. With no key,
 every request is accepted, so the server only binds a loopback address;
 binding any other address without a key is refused unless
 --insecure-no-auth is given.
