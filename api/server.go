@@ -59,6 +59,10 @@ type Config struct {
 	// queued and stay queued, and requests with "stream": true answer
 	// 400.
 	Runs RunExecutor
+	// CORSOrigins are the origins browsers may call the API from
+	// (exact, like "https://app.example.com"; "*" for any). Empty: no
+	// CORS (see cors.go).
+	CORSOrigins []string
 	// Store configures the entity store the server opens over Bucket
 	// (the instrumented bucket). Nil means TTL store.KeepUntilDeleted:
 	// objects are kept until they are deleted, as the hosted API did. A
@@ -119,7 +123,7 @@ func New(cfg Config) *Server {
 	s.store, s.now = openStore(s.bucket, cfg)
 	s.docs = doc.New(s.bucket, &doc.Options{Now: s.now})
 	s.routes()
-	s.handler = s.observe(http.HandlerFunc(s.dispatch))
+	s.handler = s.observe(s.cors(http.HandlerFunc(s.dispatch)))
 	return s
 }
 

@@ -69,6 +69,7 @@ type serveOptions struct {
 	logFormat       enumFlag
 	shutdownTimeout time.Duration
 	repairInterval  time.Duration
+	corsOrigins     []string
 	runs            runOptions
 }
 
@@ -101,12 +102,13 @@ func (a *app) serveCommand() *cobra.Command {
 	f.Var(&o.logFormat, "log-format", "log format: text or json")
 	f.DurationVar(&o.shutdownTimeout, "shutdown-timeout", 30*time.Second, "how long requests in flight may run after SIGINT/SIGTERM")
 	f.DurationVar(&o.repairInterval, "repair-interval", 0, "repair the bucket at this interval (0: never)")
+	f.StringSliceVar(&o.corsOrigins, "cors-origin", nil, "origin browsers may call the API from, like https://app.example.com or * (repeatable; default none: no CORS)")
 	a.addRunFlags(f, &o.runs)
 	for name, env := range map[string]string{
 		"addr": "R2KIT_ADDR", "insecure-no-auth": "R2KIT_INSECURE_NO_AUTH",
 		"max-body-bytes": "R2KIT_MAX_BODY_BYTES", "max-upload-bytes": "R2KIT_MAX_UPLOAD_BYTES",
 		"log-level": "R2KIT_LOG_LEVEL", "log-format": "R2KIT_LOG_FORMAT", "shutdown-timeout": "R2KIT_SHUTDOWN_TIMEOUT",
-		"repair-interval": "R2KIT_REPAIR_INTERVAL",
+		"repair-interval": "R2KIT_REPAIR_INTERVAL", "cors-origin": "R2KIT_CORS_ORIGIN",
 	} {
 		a.bindEnv(f, name, env)
 	}
@@ -132,6 +134,7 @@ func (a *app) serve(ctx context.Context, o *serveOptions) (err error) {
 		APIKeys:        keys,
 		MaxBodyBytes:   int64(o.maxBody),
 		MaxUploadBytes: int64(o.maxUpload),
+		CORSOrigins:    o.corsOrigins,
 		Logger:         log,
 		Store:          &store.Options{TTL: store.KeepUntilDeleted},
 	})

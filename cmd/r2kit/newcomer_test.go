@@ -1,0 +1,57 @@
+package main
+
+import (
+	"context"
+	"net/http"
+	"testing"
+
+	"github.com/r2kit/r2kit/internal/servetest"
+)
+
+// serveFor starts an in-process serve with args and env on a free
+// loopback port and returns its base URL and output; the server stops
+// with the test.
+func serveFor(t *testing.T, env map[string]string, args ...string) (string, *servetest.LockedBuffer) {
+	t.Helper()
+	ctx, cancel := context.WithCancel(t.Context())
+	var out servetest.LockedBuffer
+	if env == nil {
+		env = map[string]string{}
+	}
+	done := runAsync(ctx, append([]string{"serve", "--addr", "127.0.0.1:0", "--bucket", "mem://"}, args...), env, &out)
+	base := waitListening(t, &out, done)
+	t.Cleanup(func() {
+		cancel()
+		<-done
+	})
+	return base, &out
+}
+
+// --cors-origin (and $R2KIT_CORS_ORIGIN) answers browsers' preflights.
+func TestServeCORSOrigin(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		env  map[string]string
+		args []string
+	}{
+		{"flag", nil, []string{"--cors-origin", "https://a.example", "--cors-origin", "https://b.example"}},
+		{"env", map[string]string{"R2KIT_CORS_ORIGIN": "https://a.example,https://b.example"}, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			base, _ := serveFor(t, tc.env, tc.args...)
+			for _, origin := range []string{"https://a.example", "https://b.example"} {
+				req, _ := http.NewRequest("OPTIONS", base+"/v1/assistants", nil)
+				req.Header.Set("Origin", origin)
+				req.Header.Set("Access-Control-Request-Method", "POST")
+				resp, err := client.Do(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				resp.Body.Close()
+				if resp.StatusCode != 204 || resp.Header.Get("Access-Control-Allow-Origin") != origin {
+					t.Fatalf("preflight from %s: %d %v", origin, resp.StatusCode, resp.Header)
+				}
+			}
+		})
+	}
+}
