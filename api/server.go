@@ -59,6 +59,9 @@ type Config struct {
 	// queued and stay queued, and requests with "stream": true answer
 	// 400.
 	Runs RunExecutor
+	// Models lists the models GET /v1/models answers (EndpointModels asks
+	// the model endpoint). Nil: an empty list.
+	Models ModelLister
 	// CORSOrigins are the origins browsers may call the API from
 	// (exact, like "https://app.example.com"; "*" for any). Empty: no
 	// CORS (see cors.go).

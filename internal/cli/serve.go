@@ -135,6 +135,7 @@ func (a *app) serve(ctx context.Context, o *serveOptions) (err error) {
 		MaxBodyBytes:   int64(o.maxBody),
 		MaxUploadBytes: int64(o.maxUpload),
 		CORSOrigins:    o.corsOrigins,
+		Models:         modelLister(&o.runs),
 		Logger:         log,
 		Store:          &store.Options{TTL: store.KeepUntilDeleted},
 	})
