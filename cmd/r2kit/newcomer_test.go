@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"net/http"
+	"strings"
 	"testing"
 
 	"github.com/r2kit/r2kit/internal/servetest"
@@ -53,5 +54,18 @@ func TestServeCORSOrigin(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// The start-up line gives the base URL clients need, /v1 included, and
+// a client that leaves /v1 out is told about it.
+func TestServeAnnouncesAPIBase(t *testing.T) {
+	base, out := serveFor(t, nil)
+	if want := "r2kit: listening on " + base + " (API base URL " + base + "/v1)\n"; !strings.Contains(out.String(), want) {
+		t.Fatalf("serve output lacks %q:\n%s", want, out)
+	}
+	resp, body := get(t, base+"/assistants", "")
+	if resp.StatusCode != 404 || !strings.Contains(string(body), "the API is served under the /v1 prefix") {
+		t.Fatalf("GET /assistants: %d %s", resp.StatusCode, body)
 	}
 }

@@ -48,8 +48,9 @@ any number of them may share a bucket: a run is executed by one process
 at a time, and the run of a process that dies is taken over by another
 after --run-lease.
 
-The server prints "r2kit: listening on http://ADDR" on standard error once
-it accepts connections. SIGINT or SIGTERM stops it gracefully: it stops
+The server prints "r2kit: listening on http://ADDR (API base URL
+http://ADDR/v1)" on standard error once it accepts connections; clients take
+the base URL, /v1 included. SIGINT or SIGTERM stops it gracefully: it stops
 accepting, lets requests in flight finish (up to --shutdown-timeout) and
 exits 0.`
 
@@ -238,7 +239,7 @@ func resilient(b storage.Bucket) storage.Bucket {
 
 // announce says where the server listens and how it authenticates.
 func (a *app) announce(log *slog.Logger, addr net.Addr, keys int, o *serveOptions) {
-	fmt.Fprintf(a.env.Stderr, "r2kit: listening on http://%s\n", addr)
+	fmt.Fprintf(a.env.Stderr, "r2kit: listening on http://%s (API base URL http://%s/v1)\n", addr, addr)
 	switch {
 	case keys == 0 && isLoopback(addr):
 		fmt.Fprintf(a.env.Stderr, "r2kit: no API key configured: serving without authentication, on loopback only\n")
