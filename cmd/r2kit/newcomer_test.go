@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"net/http"
+	"os"
 	"strings"
 	"testing"
 
@@ -67,5 +68,51 @@ func TestServeAnnouncesAPIBase(t *testing.T) {
 	resp, body := get(t, base+"/assistants", "")
 	if resp.StatusCode != 404 || !strings.Contains(string(body), "the API is served under the /v1 prefix") {
 		t.Fatalf("GET /assistants: %d %s", resp.StatusCode, body)
+	}
+}
+
+// The README's configuration section is `r2kit serve --help`'s flag
+// list, line for line.
+func TestReadmeMatchesServeHelp(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	const begin, end = "<!-- serve --help flags: begin -->\n```\n", "```\n<!-- serve --help flags: end -->"
+	_, rest, hasBegin := strings.Cut(string(readme), begin)
+	documented, _, hasEnd := strings.Cut(rest, end)
+	if !hasBegin || !hasEnd {
+		t.Fatalf("README.md lacks the block between %q and %q", begin, end)
+	}
+	help := ok(t, t.TempDir(), "serve", "--help")
+	_, flags, found := strings.Cut(help, "\nFlags:\n")
+	if !found {
+		t.Fatalf("serve --help has no Flags section:\n%s", help)
+	}
+	want := strings.Split(strings.TrimRight("Flags:\n"+flags, "\n"), "\n")
+	got := strings.Split(strings.TrimRight(documented, "\n"), "\n")
+	for i := range max(len(want), len(got)) {
+		var w, g string
+		if i < len(want) {
+			w = want[i]
+		}
+		if i < len(got) {
+			g = got[i]
+		}
+		if w != g {
+			t.Fatalf("README.md's configuration block differs from serve --help at line %d:\nREADME: %q\nhelp:   %q", i+1, g, w)
+		}
+	}
+}
+
+// $R2KIT_API_KEY, the name the R2KIT_<FLAG> rule gives --api-key, is
+// honoured like $R2KIT_API_KEYS.
+func TestServeAPIKeyEnv(t *testing.T) {
+	base, _ := serveFor(t, map[string]string{"R2KIT_API_KEY": "sk-single"})
+	if resp, _ := get(t, base+"/v1/assistants", ""); resp.StatusCode != 401 {
+		t.Fatalf("without a key: %d, want 401", resp.StatusCode)
+	}
+	if resp, body := get(t, base+"/v1/assistants", "sk-single"); resp.StatusCode != 200 {
+		t.Fatalf("with $R2KIT_API_KEY: %d %s", resp.StatusCode, body)
 	}
 }

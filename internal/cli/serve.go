@@ -25,9 +25,9 @@ const serveLong = `Serve the OpenAI Assistants API v2 (under /v1) over the bucke
 /healthz, /readyz (checks the bucket) and /metrics (Prometheus).
 
 Clients authenticate with "Authorization: Bearer KEY", KEY being one of the
---api-key flags or of the comma-separated $R2KIT_API_KEYS. With keys,
-/metrics takes one too (Prometheus: authorization.credentials); /healthz
-and /readyz never do. With no key,
+--api-key flags or of the comma-separated $R2KIT_API_KEYS (or
+$R2KIT_API_KEY). With keys, /metrics takes one too (Prometheus:
+authorization.credentials); /healthz and /readyz never do. With no key,
 every request is accepted, so the server only binds a loopback address;
 binding any other address without a key is refused unless
 --insecure-no-auth is given.
@@ -49,10 +49,10 @@ at a time, and the run of a process that dies is taken over by another
 after --run-lease.
 
 The server prints "r2kit: listening on http://ADDR (API base URL
-http://ADDR/v1)" on standard error once it accepts connections; clients take
-the base URL, /v1 included. SIGINT or SIGTERM stops it gracefully: it stops
-accepting, lets requests in flight finish (up to --shutdown-timeout) and
-exits 0.`
+http://ADDR/v1)" on standard error once it accepts connections: clients
+take the base URL, /v1 included. SIGINT or SIGTERM stops it gracefully:
+it stops accepting, lets requests in flight finish (up to
+--shutdown-timeout) and exits 0.`
 
 const serveExample = `  r2kit serve                                            # ./r2kit-data on 127.0.0.1:8080
   R2KIT_API_KEYS=sk-1,sk-2 r2kit serve --addr :8080      # all interfaces, with keys
@@ -95,7 +95,7 @@ func (a *app) serveCommand() *cobra.Command {
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.addr, "addr", DefaultAddr, "address to listen on (port 0: any free port)")
-	f.StringArrayVar(&o.apiKeys, "api-key", nil, "accepted bearer key (repeatable; $R2KIT_API_KEYS adds comma-separated keys)")
+	f.StringArrayVar(&o.apiKeys, "api-key", nil, "accepted bearer key (repeatable; $R2KIT_API_KEYS or $R2KIT_API_KEY add comma-separated keys)")
 	f.BoolVar(&o.insecureNoAuth, "insecure-no-auth", false, "allow serving a non-loopback address without API keys")
 	f.Var(&o.maxBody, "max-body-bytes", "largest JSON request body")
 	f.Var(&o.maxUpload, "max-upload-bytes", "largest uploaded file")
@@ -191,10 +191,12 @@ func repairEvery(ctx context.Context, log *slog.Logger, db *store.DB, interval t
 	}
 }
 
-// keys returns the API keys of the flags and of $R2KIT_API_KEYS.
+// keys returns the API keys of the flags, of $R2KIT_API_KEYS and of
+// $R2KIT_API_KEY (the name the R2KIT_<FLAG> rule gives --api-key).
 func (a *app) keys(o *serveOptions) []string {
 	var keys []string
-	for _, k := range append(strings.Split(a.env.Getenv("R2KIT_API_KEYS"), ","), o.apiKeys...) {
+	env := a.env.Getenv("R2KIT_API_KEYS") + "," + a.env.Getenv("R2KIT_API_KEY")
+	for _, k := range append(strings.Split(env, ","), o.apiKeys...) {
 		if k = strings.TrimSpace(k); k != "" {
 			keys = append(keys, k)
 		}
