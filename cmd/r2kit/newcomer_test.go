@@ -116,3 +116,17 @@ func TestServeAPIKeyEnv(t *testing.T) {
 		t.Fatalf("with $R2KIT_API_KEY: %d %s", resp.StatusCode, body)
 	}
 }
+
+// The README says how to get the binary, and that the first build is
+// slow and silent.
+func TestReadmeSaysHowToGetTheBinary(t *testing.T) {
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{"go install ./cmd/r2kit", "go build -o r2kit ./cmd/r2kit", "The first `go run`", "about two minutes"} {
+		if !strings.Contains(string(readme), want) {
+			t.Errorf("README.md does not say %q", want)
+		}
+	}
+}
