@@ -2,8 +2,11 @@ package main
 
 import (
 	"context"
+	"errors"
+	"io/fs"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -128,5 +131,25 @@ func TestReadmeSaysHowToGetTheBinary(t *testing.T) {
 		if !strings.Contains(string(readme), want) {
 			t.Errorf("README.md does not say %q", want)
 		}
+	}
+}
+
+// Read-only commands do not create a missing bucket directory: they say
+// it is missing. put creates it.
+func TestMissingBucketDirectory(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "typo")
+	for _, args := range [][]string{{"ls"}, {"ls", "-r", "a/"}, {"stat", "a/b"}, {"get", "a/b", "-"}, {"rm", "a/b"}, {"sweep"}} {
+		fails(t, r2kit(t, dir, args...), 1, "r2kit: bucket directory "+dir+
+			" does not exist (check --bucket / $R2KIT_BUCKET; r2kit serve and r2kit put create it)")
+		if _, err := os.Stat(dir); !errors.Is(err, fs.ErrNotExist) {
+			t.Fatalf("r2kit %v created %s (%v)", args, dir, err)
+		}
+	}
+	fails(t, invocation{args: []string{"ls"}, env: map[string]string{"R2KIT_BUCKET": "file://" + filepath.ToSlash(dir)}}.run(t), 1,
+		"r2kit: bucket directory "+dir+" does not exist (check --bucket / $R2KIT_BUCKET; r2kit serve and r2kit put create it)")
+	src := writeFile(t, "x", []byte("x"))
+	ok(t, dir, "put", src, "a/b")
+	if out := ok(t, dir, "ls", "-r"); out != "a/b\n" {
+		t.Fatalf("ls after put: %q", out)
 	}
 }

@@ -35,7 +35,7 @@ A progress bar is drawn on standard error when it is a terminal.`,
 			if len(args) == 2 {
 				dest = args[1]
 			}
-			return a.withBucket(cmd.Context(), func(b storage.Bucket) error {
+			return a.withExistingBucket(cmd.Context(), func(b storage.Bucket) error {
 				return a.get(cmd.Context(), b, args[0], dest)
 			})
 		}),
