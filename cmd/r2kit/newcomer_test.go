@@ -153,3 +153,27 @@ func TestMissingBucketDirectory(t *testing.T) {
 		t.Fatalf("ls after put: %q", out)
 	}
 }
+
+// Prefixes are validated like keys: one no key can begin with is an
+// error, not an empty listing. ".." is a valid key (filestore escapes
+// it), so "ls ../" lists the keys under it.
+func TestPrefixesValidatedLikeKeys(t *testing.T) {
+	dir := t.TempDir()
+	long := strings.Repeat("x", 1025)
+	for _, tc := range []struct {
+		args []string
+		line string
+	}{
+		{[]string{"ls", "a\tb"}, `r2kit: ls: prefix "a\tb": invalid key: control character '\t' at byte 1`},
+		{[]string{"ls", "-r", "\x7f"}, `r2kit: ls: prefix "\x7f": invalid key: control character '\x7f' at byte 0`},
+		{[]string{"sweep", "a\nb"}, `r2kit: sweep: prefix "a\nb": invalid key: control character '\n' at byte 1`},
+		{[]string{"ls", long}, `r2kit: ls: prefix "` + long + `": invalid key: 1025 bytes, longer than 1024`},
+		{[]string{"ls", "\xff"}, `r2kit: ls: prefix "\xff": invalid key: not valid UTF-8`},
+	} {
+		fails(t, r2kit(t, dir, tc.args...), 1, tc.line)
+	}
+	ok(t, dir, "put", writeFile(t, "x", []byte("x")), "../x")
+	if out := ok(t, dir, "ls", "../"); out != "../x\n" {
+		t.Fatalf("ls ../: %q", out)
+	}
+}

@@ -42,6 +42,9 @@ it. --long adds size, modification time (UTC) and ETag.`,
 			if len(args) == 1 {
 				opts.Prefix = args[0]
 			}
+			if err := storage.ValidatePrefix(opts.Prefix); err != nil {
+				return fmt.Errorf("ls: %w", err)
+			}
 			if !recursive {
 				opts.Delimiter = "/"
 			}
@@ -184,6 +187,9 @@ meanwhile) and failed.`,
 			prefix := ""
 			if len(args) == 1 {
 				prefix = args[0]
+			}
+			if err := storage.ValidatePrefix(prefix); err != nil {
+				return fmt.Errorf("sweep: %w", err)
 			}
 			return a.withExistingBucket(cmd.Context(), func(b storage.Bucket) error {
 				res, err := storage.Sweep(cmd.Context(), b, prefix, nil)
