@@ -7,8 +7,11 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/r2kit/r2kit/internal/servetest"
 )
@@ -175,5 +178,31 @@ func TestPrefixesValidatedLikeKeys(t *testing.T) {
 	ok(t, dir, "put", writeFile(t, "x", []byte("x")), "../x")
 	if out := ok(t, dir, "ls", "../"); out != "../x\n" {
 		t.Fatalf("ls ../: %q", out)
+	}
+}
+
+// put --ttl gives the object an expiry; user metadata under the
+// reserved r2kit- prefix is refused.
+func TestPutTTLAndReservedMetadata(t *testing.T) {
+	dir := t.TempDir()
+	src := writeFile(t, "x", []byte("x"))
+	for _, key := range []string{"r2kit-expires", "R2KIT-Writes", "r2kit-type"} {
+		fails(t, r2kit(t, dir, "put", "--metadata", key+"=1", src, "k"), 1,
+			`r2kit: --metadata: invalid argument: metadata key "`+key+`" uses the reserved r2kit- prefix (only r2kit sets those keys)`)
+	}
+	fails(t, r2kit(t, dir, "put", "--ttl", "-1h", src, "k"), 1, "r2kit: --ttl -1h0m0s: want a positive duration")
+	if r := r2kit(t, dir, "ls", "-r"); r.stdout != "" {
+		t.Fatalf("a refused put stored something: %q", r.stdout)
+	}
+	before := time.Now().Truncate(time.Millisecond)
+	ok(t, dir, "put", "--ttl", "1h", "--metadata", "owner=ops", src, "k")
+	out := ok(t, dir, "stat", "k")
+	m := regexp.MustCompile(`r2kit-expires: (\d+)`).FindStringSubmatch(out)
+	if m == nil || !strings.Contains(out, "owner: ops") {
+		t.Fatalf("stat after put --ttl:\n%s", out)
+	}
+	ms, _ := strconv.ParseInt(m[1], 10, 64)
+	if exp := time.UnixMilli(ms); exp.Before(before.Add(time.Hour)) || exp.After(time.Now().Add(time.Hour)) {
+		t.Fatalf("expires %v, want an hour after the put", exp)
 	}
 }
