@@ -206,3 +206,25 @@ func TestPutTTLAndReservedMetadata(t *testing.T) {
 		t.Fatalf("expires %v, want an hour after the put", exp)
 	}
 }
+
+// s3:// and r2:// without credentials answer one line naming the
+// variables to set (TestMain disables the EC2 metadata client).
+func TestBucketURLWithoutCredentials(t *testing.T) {
+	for _, k := range []string{"AWS_ACCESS_KEY_ID", "AWS_SECRET_ACCESS_KEY", "AWS_SESSION_TOKEN", "AWS_PROFILE",
+		"AWS_WEB_IDENTITY_TOKEN_FILE", "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI", "AWS_CONTAINER_CREDENTIALS_FULL_URI"} {
+		t.Setenv(k, "")
+	}
+	t.Setenv("AWS_CONFIG_FILE", filepath.Join(t.TempDir(), "none"))
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", filepath.Join(t.TempDir(), "none"))
+	for _, tc := range []struct{ bucket, line string }{
+		{"r2://bkt?account=0123abcd", `r2kit: storage: open "r2://bkt?account=0123abcd": s3store: no credentials for r2://bkt: ` +
+			"set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY to an R2 API token's access key id and secret " +
+			"(or AWS_PROFILE to a profile of ~/.aws/credentials)"},
+		{"s3://bkt?region=us-east-1", `r2kit: storage: open "s3://bkt?region=us-east-1": s3store: no credentials for s3://bkt: ` +
+			"set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY (or AWS_PROFILE to a profile of ~/.aws/credentials, or run with an IAM role)"},
+	} {
+		for _, args := range [][]string{{"ls"}, {"serve", "--addr", "127.0.0.1:0"}} {
+			fails(t, invocation{args: args, env: map[string]string{"R2KIT_BUCKET": tc.bucket}}.run(t), 1, tc.line)
+		}
+	}
+}
