@@ -64,6 +64,9 @@ func (s *Server) createAssistant(w http.ResponseWriter, r *http.Request) error {
 	if err := DecodeJSON(r, &q); err != nil {
 		return err
 	}
+	if err := s.checkFileRefs(r.Context(), toolResourceRefs("tool_resources", q.ToolResources)); err != nil {
+		return err
+	}
 	if q.Model == nil || *q.Model == "" {
 		return missingParam("model")
 	}
@@ -101,6 +104,9 @@ func (s *Server) modifyAssistant(w http.ResponseWriter, r *http.Request) error {
 	}
 	var q assistantRequest
 	if err := DecodeJSON(r, &q); err != nil {
+		return err
+	}
+	if err := s.checkFileRefs(r.Context(), toolResourceRefs("tool_resources", q.ToolResources)); err != nil {
 		return err
 	}
 	d, err := s.store.Assistants.Update(r.Context(), id, q.apply)

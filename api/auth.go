@@ -86,3 +86,10 @@ func printableASCII(s string) bool {
 	}
 	return true
 }
+
+// needsKey reports whether a request for path p must carry a key (when
+// keys are configured): the API under /v1, and /metrics, whose request
+// counts, paths and storage errors are not for anyone who can reach the
+// port (Prometheus sends the key with authorization.credentials).
+// /healthz and /readyz stay open for load balancers and orchestrators.
+func needsKey(p string) bool { return isAPIPath(p) || p == "/metrics" }

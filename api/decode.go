@@ -10,6 +10,8 @@ import (
 	"net/http"
 	"reflect"
 	"strings"
+
+	"github.com/r2kit/r2kit/assistants"
 )
 
 // DecodeJSON decodes the JSON body of r into v (a pointer) the way the
@@ -26,9 +28,11 @@ import (
 //     supplied: NAME", param NAME (OpenAI rejects unknown parameters).
 //   - A member of the wrong JSON type: 400 "Invalid type for 'PATH':
 //     expected an integer, but got a string instead.", param PATH, code
-//     invalid_type.
-//   - An error from a custom UnmarshalJSON: converted by ErrorFor (a
-//     *assistants.FieldError gives its param).
+//     invalid_type. PATH is the member's wire path with array indexes,
+//     e.g. tools[1].function.name (see wireParam).
+//   - An error from a custom UnmarshalJSON: a *assistants.FieldError
+//     gives its param, made a full wire path (messages[0].content);
+//     others are converted by ErrorFor.
 //
 // An empty body (no bytes, or only white space) is not an error and
 // leaves v as it is: endpoints whose body is optional (create thread,
@@ -51,7 +55,7 @@ func DecodeJSON(r *http.Request, v any) error {
 	dec := json.NewDecoder(bytes.NewReader(body))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(v); err != nil {
-		return decodeError(err)
+		return decodeError(body, err)
 	}
 	if _, err := dec.Token(); err != io.EOF {
 		return unparsable("the body holds more than one JSON value")
@@ -76,18 +80,21 @@ func checkJSONContentType(r *http.Request) *Error {
 }
 
 // decodeError converts an encoding/json error into the 400 OpenAI gives.
-func decodeError(err error) *Error {
+func decodeError(body []byte, err error) *Error {
 	var (
 		syntax *json.SyntaxError
 		typ    *json.UnmarshalTypeError
+		field  *assistants.FieldError
 	)
 	switch {
 	case errors.As(err, &syntax):
 		return unparsable(fmt.Sprintf("%s at byte %d", strings.TrimPrefix(syntax.Error(), "json: "), syntax.Offset))
 	case errors.Is(err, io.ErrUnexpectedEOF):
 		return unparsable("the JSON value is cut short")
+	case errors.As(err, &field):
+		return decodeFieldError(body, field)
 	case errors.As(err, &typ):
-		return typeError(typ)
+		return typeError(body, typ)
 	}
 	if name, ok := unknownField(err); ok {
 		return InvalidRequest(name, "Unrecognized request argument supplied: %s", name)
@@ -115,18 +122,22 @@ func unknownField(err error) (string, bool) {
 }
 
 // typeError is the 400 for a member of the wrong JSON type.
-func typeError(e *json.UnmarshalTypeError) *Error {
+func typeError(body []byte, e *json.UnmarshalTypeError) *Error {
 	want := jsonKind(e.Type)
 	kind, literal, _ := strings.Cut(e.Value, " ") // "string", "number 1.5"
 	got := article(kind)
 	if kind == "number" && literal != "" && want == "an integer" {
 		got = "a decimal number"
 	}
-	if e.Field == "" {
+	param := ""
+	if e.Field != "" {
+		param = wireParam(body, e.Field, kind, false)
+	}
+	if param == "" {
 		return InvalidRequest("", "Invalid type for the request body: expected %s, but got %s instead.", want, got).
 			withCode("invalid_type")
 	}
-	return InvalidRequest(e.Field, "Invalid type for '%s': expected %s, but got %s instead.", e.Field, want, got).
+	return InvalidRequest(param, "Invalid type for '%s': expected %s, but got %s instead.", param, want, got).
 		withCode("invalid_type")
 }
 

@@ -16,13 +16,13 @@ const ContentTypeJSON = "application/json"
 // Content-Type application/json and a Content-Length. v is encoded
 // before anything is written, so an encoding error leaves the response
 // untouched and is returned (a HandlerFunc returns it, and the client
-// gets a 500 envelope). HTML characters are not escaped: strings arrive
+// gets a 500 envelope). API objects are written as present gives them. HTML characters are not escaped: strings arrive
 // byte for byte as they were stored.
 func WriteJSON(w http.ResponseWriter, status int, v any) error {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
+	if err := enc.Encode(present(v)); err != nil {
 		return err
 	}
 	h := w.Header()

@@ -3,6 +3,7 @@ package api
 import (
 	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -85,10 +86,20 @@ func NotFound(object, id string) *Error {
 	return e
 }
 
-// invalidURL is OpenAI's answer for a path no route matches.
+// invalidURL is OpenAI's answer for a path no route matches. A path
+// that would be one under /v1 says so: clients given the server's
+// address without /v1 as their base URL get it.
 func invalidURL(r *http.Request) *Error {
-	return InvalidRequest("", "Invalid URL (%s %s)", r.Method, r.URL.Path).withStatus(http.StatusNotFound)
+	e := InvalidRequest("", "Invalid URL (%s %s)", r.Method, r.URL.Path).withStatus(http.StatusNotFound)
+	if first, _, _ := strings.Cut(strings.TrimPrefix(r.URL.Path, "/"), "/"); slices.Contains(apiResources, first) {
+		e.Message += fmt.Sprintf(": the API is served under the /v1 prefix (%s /v1%s); "+
+			"set the client's base URL to this server's address followed by /v1.", r.Method, r.URL.Path)
+	}
+	return e
 }
+
+// apiResources are the first segments of the paths under /v1.
+var apiResources = []string{"assistants", "threads", "files", "models", "vector_stores"}
 
 // invalidMethod is OpenAI's answer for a known path with another method.
 func invalidMethod(r *http.Request, allow string) *Error {

@@ -36,6 +36,7 @@ func (s *Server) handle(pattern string, kind routeKind, h HandlerFunc) {
 	limit := s.cfg.MaxBodyBytes
 	if kind == uploadRoute {
 		limit += s.cfg.MaxUploadBytes
+		h = s.quoteUploadLimit(h)
 	} else if strings.HasPrefix(pattern, "POST ") {
 		h = s.idempotent(h)
 	}
@@ -47,7 +48,7 @@ func (s *Server) handle(pattern string, kind routeKind, h HandlerFunc) {
 			}
 		}
 		if r.ContentLength > limit {
-			s.WriteError(w, r, bodyTooLarge(limit))
+			s.WriteError(w, r, s.tooLarge(kind, limit))
 			return
 		}
 		body := s.watchBody(w, r)

@@ -36,6 +36,9 @@ func (s *Server) createMessage(w http.ResponseWriter, r *http.Request) error {
 		return err
 	}
 	ctx := r.Context()
+	if err := s.checkFileRefs(ctx, attachmentRefs("", q.Attachments)); err != nil {
+		return err
+	}
 	run, active, err := s.store.Runs.Active(ctx, thread)
 	if err != nil {
 		return err

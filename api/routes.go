@@ -56,6 +56,9 @@ func (s *Server) routes() {
 		{"GET /v1/files/{file_id}", f, s.getFile},
 		{"DELETE /v1/files/{file_id}", f, s.deleteFile},
 		{"GET /v1/files/{file_id}/content", f, s.fileContent},
+
+		{"GET /v1/models", f, s.listModels}, // models.go
+		{"GET /v1/models/{model}", f, s.getModel},
 	} {
 		s.handle(rt.pattern, rt.kind, rt.h)
 	}

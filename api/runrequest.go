@@ -39,6 +39,9 @@ func (s *Server) checkRunRequest(r *http.Request, q *assistants.RunCreateRequest
 	if err := q.Validate(); err != nil {
 		return false, err
 	}
+	if err := s.checkRunRefs(r.Context(), q); err != nil {
+		return false, err
+	}
 	stream = q.Stream != nil && *q.Stream
 	return stream, s.checkStream(stream)
 }

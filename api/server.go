@@ -69,6 +69,13 @@ type Config struct {
 	// queued and stay queued, and requests with "stream": true answer
 	// 400.
 	Runs RunExecutor
+	// Models lists the models GET /v1/models answers (EndpointModels asks
+	// the model endpoint). Nil: an empty list.
+	Models ModelLister
+	// CORSOrigins are the origins browsers may call the API from
+	// (exact, like "https://app.example.com"; "*" for any). Empty: no
+	// CORS (see cors.go).
+	CORSOrigins []string
 	// Store configures the entity store the server opens over Bucket
 	// (the instrumented bucket). Nil means TTL store.KeepUntilDeleted:
 	// objects are kept until they are deleted, as the hosted API did. A
@@ -91,7 +98,8 @@ type Config struct {
 
 // Server is the r2kit HTTP API: an http.Handler serving the OpenAI
 // Assistants API v2 under /v1, and /healthz, /readyz and /metrics. It is
-// safe for concurrent use.
+// safe for concurrent use. With APIKeys set, /v1 and /metrics take a key
+// (see needsKey).
 type Server struct {
 	cfg      Config
 	bucket   storage.Bucket
@@ -148,7 +156,7 @@ func New(cfg Config) *Server {
 	s.docs = doc.New(s.bucket, &doc.Options{Now: s.now})
 	s.openVectorStores()
 	s.routes()
-	s.handler = s.observe(http.HandlerFunc(s.dispatch))
+	s.handler = s.observe(s.cors(http.HandlerFunc(s.dispatch)))
 	return s
 }
 
@@ -191,7 +199,7 @@ func (s *Server) AuthRequired() bool { return len(s.keys) > 0 }
 // dispatch authenticates /v1 requests and routes them; paths and
 // methods no route matches get OpenAI's 404 and 405 envelopes.
 func (s *Server) dispatch(w http.ResponseWriter, r *http.Request) {
-	if isAPIPath(r.URL.Path) {
+	if needsKey(r.URL.Path) {
 		if e := s.keys.authenticate(r); e != nil {
 			s.WriteError(w, r, e)
 			return

@@ -52,11 +52,18 @@ func TestAuth(t *testing.T) {
 			}
 		})
 	}
-	t.Run("service endpoints need no key", func(t *testing.T) {
-		for _, p := range []string{"/healthz", "/readyz", "/metrics"} {
+	t.Run("health endpoints need no key", func(t *testing.T) {
+		for _, p := range []string{"/healthz", "/readyz"} {
 			if w := (request{method: "GET", path: p}).send(s); w.Code != 200 {
 				t.Errorf("GET %s: %d", p, w.Code)
 			}
+		}
+	})
+	t.Run("metrics need a key", func(t *testing.T) {
+		errorOf(t, request{method: "GET", path: "/metrics"}.send(s), 401)
+		errorOf(t, request{method: "GET", path: "/metrics", headers: withKey("sk-wrong-key")}.send(s), 401)
+		if w := (request{method: "GET", path: "/metrics", headers: withKey(testKey)}).send(s); w.Code != 200 {
+			t.Errorf("GET /metrics with the key: %d", w.Code)
 		}
 	})
 	t.Run("unknown v1 paths need a key", func(t *testing.T) {

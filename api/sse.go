@@ -34,7 +34,7 @@ func (e *sseWriter) emit(name string, v any) error {
 	var data bytes.Buffer
 	enc := json.NewEncoder(&data)
 	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
+	if err := enc.Encode(present(v)); err != nil {
 		return err
 	}
 	return e.write(name, bytes.TrimRight(data.Bytes(), "\n"))

@@ -39,6 +39,9 @@ func (s *Server) createThreadAndRun(w http.ResponseWriter, r *http.Request) erro
 	if err := tq.Validate(); err != nil {
 		return nestParam("thread", err)
 	}
+	if err := s.checkFileRefs(r.Context(), threadAndRunRefs(&q)); err != nil {
+		return err
+	}
 	t, d, err := s.store.StartThread(r.Context(), tq, &q.RunCreateRequest)
 	if err != nil {
 		return err

@@ -22,6 +22,9 @@ func (s *Server) createThread(w http.ResponseWriter, r *http.Request) error {
 	if err := DecodeJSON(r, &q); err != nil {
 		return err
 	}
+	if err := s.checkFileRefs(r.Context(), threadRefs("", &q)); err != nil {
+		return err
+	}
 	d, err := s.store.Threads.Create(r.Context(), &q)
 	if err != nil {
 		return err
@@ -50,6 +53,9 @@ func (s *Server) modifyThread(w http.ResponseWriter, r *http.Request) error {
 	}
 	var q threadModifyRequest
 	if err := DecodeJSON(r, &q); err != nil {
+		return err
+	}
+	if err := s.checkFileRefs(r.Context(), toolResourceRefs("tool_resources", q.ToolResources)); err != nil {
 		return err
 	}
 	d, err := s.store.Threads.Update(r.Context(), id, func(t *assistants.Thread) error {

@@ -265,9 +265,6 @@ func (s *Server) deleteVectorStore(w http.ResponseWriter, r *http.Request) error
 	return WriteJSON(w, http.StatusOK, deletedJSON{ID: id, Object: ObjectVectorStoreDeleted, Deleted: true})
 }
 
-// fileRef is a file id of a request and the parameter that names it.
-type fileRef struct{ param, id string }
-
 func indexedParams(param string, ids []string) []fileRef {
 	out := make([]fileRef, len(ids))
 	for i, id := range ids {

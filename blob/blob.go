@@ -76,10 +76,8 @@ func Put(ctx context.Context, b storage.Bucket, key string, r io.Reader, opts *P
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	for k := range o.Metadata {
-		if strings.HasPrefix(strings.ToLower(k), "r2kit-") {
-			return nil, storage.Errorf("put", key, storage.ErrInvalidArgument, "metadata key %q uses the reserved r2kit- prefix", k)
-		}
+	if err := storage.CheckUserMetadata(o.Metadata); err != nil {
+		return nil, storage.Wrap("put", key, nil, err)
 	}
 	md := storage.CreateMetadata("file", o.Now(), o.TTL, o.Metadata)
 	if o.Filename != "" {

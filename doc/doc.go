@@ -28,7 +28,9 @@ type WriteOptions struct {
 	// TTL, if positive, makes the document expire TTL after the write.
 	// For Update, zero keeps the document's current expiry.
 	TTL time.Duration
-	// Metadata is extra object metadata ("r2kit-" keys are reserved).
+	// Metadata is extra object metadata. Keys under the reserved
+	// "r2kit-" prefix are refused (an error matching
+	// storage.ErrInvalidArgument): only the library sets them.
 	Metadata map[string]string
 	// Policy, if not nil, replaces the Store's retry policy for Update.
 	Policy *Policy
@@ -92,6 +94,9 @@ func put[T any](ctx context.Context, s *Store, op, key string, v T, cond *condit
 	if err := storage.ValidateKey(key); err != nil {
 		return nil, storage.Wrap(op, key, nil, err)
 	}
+	if err := checkOptions(opts); err != nil {
+		return nil, storage.Wrap(op, key, nil, err)
+	}
 	if err := validateValue(&v); err != nil {
 		return nil, storage.Wrap(op, key, nil, err)
 	}
@@ -136,6 +141,9 @@ func Delete(ctx context.Context, s *Store, key, etag string) error {
 // only before its write is sent. opts may be nil.
 func Update[T any](ctx context.Context, s *Store, key string, fn func(cur *T, exists bool) (T, error), opts *WriteOptions) (*Doc[T], error) {
 	if err := storage.ValidateKey(key); err != nil {
+		return nil, storage.Wrap("update", key, nil, err)
+	}
+	if err := checkOptions(opts); err != nil {
 		return nil, storage.Wrap("update", key, nil, err)
 	}
 	apply := func(cur []byte, exists bool) ([]byte, error) {
@@ -187,6 +195,15 @@ func updateMetadata(s *Store, opts *WriteOptions) func(map[string]string) {
 			}
 		}
 	}
+}
+
+// checkOptions refuses user metadata under the reserved "r2kit-"
+// prefix (storage.CheckUserMetadata).
+func checkOptions(opts *WriteOptions) error {
+	if opts == nil {
+		return nil
+	}
+	return storage.CheckUserMetadata(opts.Metadata)
 }
 
 // writeMetadata returns the metadata of a Put or PutIf.

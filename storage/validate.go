@@ -40,6 +40,21 @@ func ValidateKey(key string) error {
 	return nil
 }
 
+// ValidatePrefix reports whether prefix can begin a key: empty (every
+// key), or acceptable to ValidateKey. A prefix no key can have lists
+// nothing, so a caller that validates its keys validates its prefixes
+// too, rather than answer an empty listing. The error matches
+// ErrInvalidKey.
+func ValidatePrefix(prefix string) error {
+	if prefix == "" {
+		return nil
+	}
+	if err := ValidateKey(prefix); err != nil {
+		return fmt.Errorf("prefix %q: %w", prefix, err)
+	}
+	return nil
+}
+
 // ValidateMetadata reports whether md is acceptable to every backend.
 // Keys must be non-empty and made of ASCII letters, digits, '-' and '_'
 // (they are stored in lower case, so two keys that differ only in case

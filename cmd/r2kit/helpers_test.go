@@ -11,11 +11,13 @@ import (
 
 	"go.uber.org/goleak"
 
+	"github.com/r2kit/r2kit/internal/backendtest"
 	"github.com/r2kit/r2kit/internal/cli"
 	"github.com/r2kit/r2kit/internal/servetest"
 )
 
 func TestMain(m *testing.M) {
+	backendtest.DisableEC2Metadata()
 	goleak.VerifyTestMain(m)
 }
 

@@ -5,11 +5,11 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/r2kit/r2kit/storage"
+	"github.com/r2kit/r2kit/storage/filestore"
 )
 
 func TestPutGetFiles(t *testing.T) {
@@ -160,9 +160,20 @@ func TestRm(t *testing.T) {
 func TestSweep(t *testing.T) {
 	dir := t.TempDir()
 	src := writeFile(t, "x", []byte("{}"))
-	ok(t, dir, "put", "--metadata", storage.MetaExpires+"=1000", src, "threads/expired.json")
-	future := strconv.FormatInt(1<<50, 10)
-	ok(t, dir, "put", "--metadata", storage.MetaExpires+"="+future, src, "threads/live.json")
+	// An object that expired long ago: written through the library, as
+	// the command refuses r2kit- metadata and takes only positive TTLs.
+	fb, err := filestore.Open(dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := fb.Put(t.Context(), "threads/expired.json", strings.NewReader("{}"),
+		&storage.PutOptions{Metadata: map[string]string{storage.MetaExpires: "1000"}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := fb.Close(); err != nil {
+		t.Fatal(err)
+	}
+	ok(t, dir, "put", "--ttl", "1000000h", src, "threads/live.json")
 	ok(t, dir, "put", src, "other/expired-elsewhere.json")
 	if out := ok(t, dir, "sweep", "threads/"); out != "scanned 2, deleted 1, kept 0, failed 0\n" {
 		t.Fatalf("sweep printed %q", out)

@@ -42,10 +42,13 @@ it. --long adds size, modification time (UTC) and ETag.`,
 			if len(args) == 1 {
 				opts.Prefix = args[0]
 			}
+			if err := storage.ValidatePrefix(opts.Prefix); err != nil {
+				return fmt.Errorf("ls: %w", err)
+			}
 			if !recursive {
 				opts.Delimiter = "/"
 			}
-			return a.withBucket(cmd.Context(), func(b storage.Bucket) error {
+			return a.withExistingBucket(cmd.Context(), func(b storage.Bucket) error {
 				return a.list(cmd.Context(), b, opts, long)
 			})
 		}),
@@ -98,7 +101,7 @@ modification time (UTC) and all of its metadata, r2kit's own keys
 		Example: `  r2kit stat assistants/asst_abc.json`,
 		Args:    args(1, 1),
 		RunE: run(func(cmd *cobra.Command, args []string) error {
-			return a.withBucket(cmd.Context(), func(b storage.Bucket) error {
+			return a.withExistingBucket(cmd.Context(), func(b storage.Bucket) error {
 				attrs, err := b.Stat(cmd.Context(), args[0])
 				if err != nil {
 					return err
@@ -140,7 +143,7 @@ Every key is tried; each failure is reported on its own line.`,
   r2kit rm --if-match '"5d41402abc4b2a76b9719d911017c592"' assistants/asst_abc.json`,
 		Args: args(1, -1),
 		RunE: run(func(cmd *cobra.Command, args []string) error {
-			return a.withBucket(cmd.Context(), func(b storage.Bucket) error {
+			return a.withExistingBucket(cmd.Context(), func(b storage.Bucket) error {
 				return a.remove(cmd.Context(), b, args, ifMatch)
 			})
 		}),
@@ -185,7 +188,10 @@ meanwhile) and failed.`,
 			if len(args) == 1 {
 				prefix = args[0]
 			}
-			return a.withBucket(cmd.Context(), func(b storage.Bucket) error {
+			if err := storage.ValidatePrefix(prefix); err != nil {
+				return fmt.Errorf("sweep: %w", err)
+			}
+			return a.withExistingBucket(cmd.Context(), func(b storage.Bucket) error {
 				res, err := storage.Sweep(cmd.Context(), b, prefix, nil)
 				fmt.Fprintf(a.env.Stdout, "scanned %d, deleted %d, kept %d, failed %d\n",
 					res.Scanned, res.Deleted, res.Kept, res.Failed)

@@ -87,3 +87,12 @@ func startWorker(log *slog.Logger, ref *executorRef, db *store.DB, o *runOptions
 	log.Info("run worker started", "worker", ref.w.ID(), "model_base_url", o.modelBaseURL, "run_lease", o.runLease.String())
 	return func() { cancel(); wg.Wait() }
 }
+
+// modelLister is what GET /v1/models answers: the models of
+// --model-base-url, or none without it.
+func modelLister(o *runOptions) api.ModelLister {
+	if o.modelBaseURL == "" {
+		return nil
+	}
+	return &api.EndpointModels{BaseURL: o.modelBaseURL, APIKey: o.modelAPIKey}
+}

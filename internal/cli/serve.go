@@ -28,7 +28,9 @@ console at / (--console=false turns it off) that logs in with an API key
 and reads and writes only through the API.
 
 Clients authenticate with "Authorization: Bearer KEY", KEY being one of the
---api-key flags or of the comma-separated $R2KIT_API_KEYS. With no key,
+--api-key flags or of the comma-separated $R2KIT_API_KEYS (or
+$R2KIT_API_KEY). With keys, /metrics takes one too (Prometheus:
+authorization.credentials); /healthz and /readyz never do. With no key,
 every request is accepted, so the server only binds a loopback address;
 binding any other address without a key is refused unless
 --insecure-no-auth is given.
@@ -57,10 +59,11 @@ $R2KIT_EMBEDDINGS_BASE_URL (/embeddings is appended), --embeddings-model,
 the background, --ingest-workers at a time; files a stopped process left
 in_progress are taken up again at startup.
 
-The server prints "r2kit: listening on http://ADDR" on standard error once
-it accepts connections. SIGINT or SIGTERM stops it gracefully: it stops
-accepting, lets requests in flight finish (up to --shutdown-timeout) and
-exits 0.`
+The server prints "r2kit: listening on http://ADDR (API base URL
+http://ADDR/v1)" on standard error once it accepts connections: clients
+take the base URL, /v1 included. SIGINT or SIGTERM stops it gracefully:
+it stops accepting, lets requests in flight finish (up to
+--shutdown-timeout) and exits 0.`
 
 const serveExample = `  r2kit serve                                            # ./r2kit-data on 127.0.0.1:8080
   R2KIT_API_KEYS=sk-1,sk-2 r2kit serve --addr :8080      # all interfaces, with keys
@@ -80,6 +83,7 @@ type serveOptions struct {
 	shutdownTimeout time.Duration
 	repairInterval  time.Duration
 	console         bool
+	corsOrigins     []string
 	runs            runOptions
 	vs              vectorStoreOptions
 }
@@ -105,7 +109,7 @@ func (a *app) serveCommand() *cobra.Command {
 	}
 	f := cmd.Flags()
 	f.StringVar(&o.addr, "addr", DefaultAddr, "address to listen on (port 0: any free port)")
-	f.StringArrayVar(&o.apiKeys, "api-key", nil, "accepted bearer key (repeatable; $R2KIT_API_KEYS adds comma-separated keys)")
+	f.StringArrayVar(&o.apiKeys, "api-key", nil, "accepted bearer key (repeatable; $R2KIT_API_KEYS or $R2KIT_API_KEY add comma-separated keys)")
 	f.BoolVar(&o.insecureNoAuth, "insecure-no-auth", false, "allow serving a non-loopback address without API keys")
 	f.Var(&o.maxBody, "max-body-bytes", "largest JSON request body")
 	f.Var(&o.maxUpload, "max-upload-bytes", "largest uploaded file")
@@ -116,6 +120,7 @@ func (a *app) serveCommand() *cobra.Command {
 	f.DurationVar(&o.shutdownTimeout, "shutdown-timeout", 30*time.Second, "how long requests in flight may run after SIGINT/SIGTERM")
 	f.DurationVar(&o.repairInterval, "repair-interval", 0, "repair the bucket at this interval (0: never)")
 	f.BoolVar(&o.console, "console", true, "serve the web console at / (it logs in with an API key and uses only the API)")
+	f.StringSliceVar(&o.corsOrigins, "cors-origin", nil, "origin browsers may call the API from, like https://app.example.com or * (repeatable; default none: no CORS)")
 	a.addRunFlags(f, &o.runs)
 	a.addVectorStoreFlags(f, &o.vs)
 	for name, env := range map[string]string{
@@ -123,7 +128,7 @@ func (a *app) serveCommand() *cobra.Command {
 		"max-body-bytes": "R2KIT_MAX_BODY_BYTES", "max-upload-bytes": "R2KIT_MAX_UPLOAD_BYTES",
 		"log-level": "R2KIT_LOG_LEVEL", "log-format": "R2KIT_LOG_FORMAT", "shutdown-timeout": "R2KIT_SHUTDOWN_TIMEOUT",
 		"repair-interval": "R2KIT_REPAIR_INTERVAL", "body-read-timeout": "R2KIT_BODY_READ_TIMEOUT",
-		"console": "R2KIT_CONSOLE",
+		"console": "R2KIT_CONSOLE", "cors-origin": "R2KIT_CORS_ORIGIN",
 	} {
 		a.bindEnv(f, name, env)
 	}
@@ -157,6 +162,8 @@ func (a *app) serve(ctx context.Context, o *serveOptions) (err error) {
 		Store:           &store.Options{TTL: store.KeepUntilDeleted},
 		VectorStores:    o.vs.options(),
 		IngestWorkers:   o.vs.ingestWorkers,
+		CORSOrigins:     o.corsOrigins,
+		Models:          modelLister(&o.runs),
 	})
 	defer handler.Close() // after the HTTP server stopped: ends the ingestion pool
 	ln, err := net.Listen("tcp", o.addr)
@@ -224,10 +231,12 @@ func repairEvery(ctx context.Context, log *slog.Logger, db *store.DB, interval t
 	}
 }
 
-// keys returns the API keys of the flags and of $R2KIT_API_KEYS.
+// keys returns the API keys of the flags, of $R2KIT_API_KEYS and of
+// $R2KIT_API_KEY (the name the R2KIT_<FLAG> rule gives --api-key).
 func (a *app) keys(o *serveOptions) []string {
 	var keys []string
-	for _, k := range append(strings.Split(a.env.Getenv("R2KIT_API_KEYS"), ","), o.apiKeys...) {
+	env := a.env.Getenv("R2KIT_API_KEYS") + "," + a.env.Getenv("R2KIT_API_KEY")
+	for _, k := range append(strings.Split(env, ","), o.apiKeys...) {
 		if k = strings.TrimSpace(k); k != "" {
 			keys = append(keys, k)
 		}
@@ -272,7 +281,7 @@ func resilient(b storage.Bucket) storage.Bucket {
 
 // announce says where the server listens and how it authenticates.
 func (a *app) announce(log *slog.Logger, addr net.Addr, keys int, o *serveOptions) {
-	fmt.Fprintf(a.env.Stderr, "r2kit: listening on http://%s\n", addr)
+	fmt.Fprintf(a.env.Stderr, "r2kit: listening on http://%s (API base URL http://%s/v1)\n", addr, addr)
 	switch {
 	case keys == 0 && isLoopback(addr):
 		fmt.Fprintf(a.env.Stderr, "r2kit: no API key configured: serving without authentication, on loopback only\n")

@@ -9,6 +9,7 @@ import (
 	"path"
 	"path/filepath"
 	"strings"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -35,7 +36,7 @@ A progress bar is drawn on standard error when it is a terminal.`,
 			if len(args) == 2 {
 				dest = args[1]
 			}
-			return a.withBucket(cmd.Context(), func(b storage.Bucket) error {
+			return a.withExistingBucket(cmd.Context(), func(b storage.Bucket) error {
 				return a.get(cmd.Context(), b, args[0], dest)
 			})
 		}),
@@ -97,6 +98,7 @@ func writeFileAtomic(name string, write func(io.Writer) error) (err error) {
 func (a *app) putCommand() *cobra.Command {
 	var contentType string
 	var metadata []string
+	var ttl time.Duration
 	cmd := &cobra.Command{
 		Use:   "put FILE|- KEY",
 		Short: "Upload a file or standard input to an object",
@@ -106,17 +108,27 @@ object or the new one.
 
 The content type is --content-type, else guessed from the extension of KEY
 or FILE, else application/octet-stream. --metadata adds user metadata
-(keys of letters, digits, '-' and '_'; printable ASCII values).
+(keys of letters, digits, '-' and '_'; printable ASCII values; keys under
+the reserved "r2kit-" prefix are refused: only r2kit sets them). --ttl
+gives the object a time to live: "r2kit sweep" deletes it once it has
+passed, and r2kit's readers treat it as absent from then on.
 
 A progress bar is drawn on standard error when it is a terminal.`,
 		Example: `  r2kit put report.pdf blobs/file-abc
   echo '{"n":1}' | r2kit put --content-type application/json - counters/visits.json
-  r2kit put --metadata owner=ops --metadata team=infra backup.tar backups/2026-01-01.tar`,
+  r2kit put --metadata owner=ops --metadata team=infra backup.tar backups/2026-01-01.tar
+  r2kit put --ttl 24h session.json sessions/abc.json`,
 		Args: args(2, 2),
 		RunE: run(func(cmd *cobra.Command, args []string) error {
 			md, err := parseMetadata(metadata)
 			if err != nil {
 				return err
+			}
+			if ttl < 0 {
+				return fmt.Errorf("--ttl %s: want a positive duration", ttl)
+			}
+			if ttl > 0 {
+				md = storage.CreateMetadata("", time.Now(), ttl, md)
 			}
 			return a.withBucket(cmd.Context(), func(b storage.Bucket) error {
 				return a.put(cmd.Context(), b, args[0], args[1], contentType, md)
@@ -124,7 +136,8 @@ A progress bar is drawn on standard error when it is a terminal.`,
 		}),
 	}
 	cmd.Flags().StringVar(&contentType, "content-type", "", "content type of the object (default: from the extension)")
-	cmd.Flags().StringArrayVar(&metadata, "metadata", nil, "user metadata KEY=VALUE (repeatable)")
+	cmd.Flags().StringArrayVar(&metadata, "metadata", nil, "user metadata KEY=VALUE (repeatable; r2kit- keys are reserved)")
+	cmd.Flags().DurationVar(&ttl, "ttl", 0, "time to live, such as 24h: the object expires then (default: never)")
 	return cmd
 }
 
@@ -140,6 +153,9 @@ func parseMetadata(pairs []string) (map[string]string, error) {
 			return nil, fmt.Errorf("--metadata %q: want KEY=VALUE", p)
 		}
 		md[k] = v
+	}
+	if err := storage.CheckUserMetadata(md); err != nil {
+		return nil, fmt.Errorf("--metadata: %w", err)
 	}
 	return md, nil
 }

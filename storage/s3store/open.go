@@ -48,6 +48,10 @@ func init() {
 //	part_size    Options.PartSize in bytes, at least 5 MiB
 //	concurrency  Options.Concurrency
 //
+// Open resolves the credentials before it returns: none is a
+// *CredentialsError, one line naming the variables to set. For r2:// the
+// EC2 instance metadata service is never consulted.
+//
 // The client sends request checksums only when an API requires them and
 // validates response checksums only when required, which S3, R2 and
 // S3-compatible servers all accept. An r2:// Bucket reports Backend "r2"
@@ -57,13 +61,12 @@ func Open(ctx context.Context, u *url.URL) (*Bucket, error) {
 	if err != nil {
 		return nil, err
 	}
-	var load []func(*config.LoadOptions) error
-	if c.region != "" {
-		load = append(load, config.WithRegion(c.region))
-	}
-	cfg, err := config.LoadDefaultConfig(ctx, load...)
+	cfg, err := config.LoadDefaultConfig(ctx, loadOptions(c)...)
 	if err != nil {
 		return nil, fmt.Errorf("s3store: loading AWS configuration: %w", err)
+	}
+	if err := checkCredentials(ctx, cfg, c, u.Scheme); err != nil {
+		return nil, err
 	}
 	if cfg.Region == "" {
 		cfg.Region = "us-east-1"

@@ -12,6 +12,7 @@ import (
 )
 
 func TestMain(m *testing.M) {
+	backendtest.DisableEC2Metadata()
 	goleak.VerifyTestMain(m,
 		// Idle keep-alive connections of the SDK's shared HTTP transport.
 		goleak.IgnoreTopFunction("net/http.(*persistConn).readLoop"),
