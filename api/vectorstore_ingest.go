@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"sync"
 	"sync/atomic"
 
 	"github.com/r2kit/r2kit/assistants/store"
@@ -69,7 +70,7 @@ func (s *Server) openVectorStores() {
 	s.vs = vectorstore.New(s.bucket, FileSource(s.store.Files), &opts)
 	s.ingest = s.cfg.Ingest
 	if s.ingest == nil {
-		s.worker = startIngestWorker(s.vs, s.log, s.cfg.IngestWorkers)
+		s.worker = newIngestWorker(s.vs, s.log, s.cfg.IngestWorkers)
 		s.ingest = s.worker
 	}
 }
@@ -81,34 +82,44 @@ func (s *Server) openVectorStores() {
 // refuses work.
 type ingestWorker struct {
 	w      *vectorstore.Worker
+	log    *slog.Logger
+	ctx    context.Context
 	cancel context.CancelFunc
+	once   sync.Once
 	done   chan struct{}
 	closed atomic.Bool
 }
 
 var _ IngestExecutor = (*ingestWorker)(nil)
 
-func startIngestWorker(svc *vectorstore.Service, log *slog.Logger, workers int) *ingestWorker {
+func newIngestWorker(svc *vectorstore.Service, log *slog.Logger, workers int) *ingestWorker {
 	if workers <= 0 {
 		workers = DefaultIngestWorkers
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	iw := &ingestWorker{w: vectorstore.NewWorker(svc, &vectorstore.WorkerOptions{Concurrency: workers, Logger: log}),
-		cancel: cancel, done: make(chan struct{})}
-	go func() {
-		defer close(iw.done)
-		if err := iw.w.Run(ctx); err != nil && ctx.Err() == nil {
-			log.Error("vector store ingestion stopped", "error", err.Error())
-		}
-	}()
-	return iw
+	return &ingestWorker{w: vectorstore.NewWorker(svc, &vectorstore.WorkerOptions{Concurrency: workers, Logger: log}),
+		log: log, ctx: ctx, cancel: cancel, done: make(chan struct{})}
 }
 
-// Enqueue wakes the worker for the file; it fails once closed.
+// start runs the worker's loop, once.
+func (iw *ingestWorker) start() {
+	iw.once.Do(func() {
+		go func() {
+			defer close(iw.done)
+			if err := iw.w.Run(iw.ctx); err != nil && iw.ctx.Err() == nil {
+				iw.log.Error("vector store ingestion stopped", "error", err.Error())
+			}
+		}()
+	})
+}
+
+// Enqueue starts the worker if it is not running and wakes it for the
+// file; it fails once closed.
 func (iw *ingestWorker) Enqueue(ctx context.Context, vsID, fileID string) error {
 	if iw.closed.Load() {
 		return storage.Errorf("enqueue file", fileID, storage.ErrClosed, "the server is shutting down")
 	}
+	iw.start()
 	return iw.w.Enqueue(ctx, vsID, fileID)
 }
 
@@ -118,7 +129,19 @@ func (iw *ingestWorker) Enqueue(ctx context.Context, vsID, fileID string) error 
 func (iw *ingestWorker) close() {
 	iw.closed.Store(true)
 	iw.cancel()
+	iw.once.Do(func() { close(iw.done) }) // never started
 	<-iw.done
+}
+
+// StartIngestion starts the server's ingestion Worker now (it starts by
+// itself when this server adds a file to a vector store), so that it
+// also takes up files that other servers sharing the bucket added, and
+// those of a server that died. r2kit serve calls it at startup. With
+// Config.Ingest set, it does nothing.
+func (s *Server) StartIngestion() {
+	if s.worker != nil && !s.worker.closed.Load() {
+		s.worker.start()
+	}
 }
 
 // VectorStores returns the vector store service the endpoints use, over

@@ -177,6 +177,7 @@ func (a *app) serve(ctx context.Context, o *serveOptions) (err error) {
 	a.announce(log, ln.Addr(), len(keys), o)
 	stopWorker := startWorker(log, runs, handler.Store(), &o.runs)
 	defer stopWorker()
+	handler.StartIngestion()
 	defer resumeIngest(log, handler)()
 	if o.repairInterval > 0 {
 		stop := repairEvery(ctx, log, handler.Store(), o.repairInterval)
