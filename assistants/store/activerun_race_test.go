@@ -140,17 +140,25 @@ func TestMessageVersusRunRace(t *testing.T) {
 func listAll(t *testing.T, s *store.DB, thread, order string) []string {
 	t.Helper()
 	var ids []string
+	for _, m := range listMessages(t, s, thread, order) {
+		ids = append(ids, m.ID)
+	}
+	return ids
+}
+
+// listMessages returns every message of thread in order, page by page.
+func listMessages(t *testing.T, s *store.DB, thread, order string) []assistants.Message {
+	t.Helper()
+	var all []assistants.Message
 	p := store.MessageListParams{ListParams: assistants.ListParams{Limit: 100, Order: order}}
 	for {
 		page, err := s.Messages.List(t.Context(), thread, p)
 		if err != nil {
 			t.Fatal(err)
 		}
-		for _, m := range page.Data {
-			ids = append(ids, m.ID)
-		}
+		all = append(all, page.Data...)
 		if !page.HasMore {
-			return ids
+			return all
 		}
 		p.After = *page.LastID
 	}

@@ -108,20 +108,10 @@ func TestCreatesUnderFaults(t *testing.T) {
 func listTexts(t *testing.T, s *store.DB, thread, order string) []string {
 	t.Helper()
 	var texts []string
-	p := store.MessageListParams{ListParams: assistants.ListParams{Limit: 100, Order: order}}
-	for {
-		page, err := s.Messages.List(t.Context(), thread, p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, m := range page.Data {
-			texts = append(texts, m.Content[0].Text.Value)
-		}
-		if !page.HasMore {
-			return texts
-		}
-		p.After = *page.LastID
+	for _, m := range listMessages(t, s, thread, order) {
+		texts = append(texts, m.Content[0].Text.Value)
 	}
+	return texts
 }
 
 // TestPageUnderTruncatedReads lists a thread of 100 messages in pages of
