@@ -127,10 +127,13 @@ func TestServeProcessesUnderFaults(t *testing.T) {
 				t.Errorf("create %s: %v", text, err)
 				return
 			}
-			io.Copy(io.Discard, resp.Body)
+			body, _ := io.ReadAll(resp.Body)
 			resp.Body.Close()
 			mu.Lock()
 			defer mu.Unlock()
+			if resp.StatusCode != 200 {
+				t.Logf("create %s answered %d: %s", text, resp.StatusCode, body)
+			}
 			answered[text] = resp.StatusCode
 			counts[fmt.Sprintf("%dxx", resp.StatusCode/100)]++
 		})
