@@ -124,18 +124,16 @@ func (s *Store) write(ctx context.Context, key string, body []byte, cond *condit
 		}
 		ambiguous := errors.Is(err, storage.ErrAmbiguous) ||
 			sent && errors.Is(err, storage.ErrPreconditionFailed)
-		if !ambiguous && errors.Is(err, storage.ErrTransient) {
-			// A temporary failure may still hide a commit: a layer below
-			// (the SDK's own retries, a retrying wrapper) may have sent
-			// the write, lost its answer, and failed a later attempt.
-			// Read back before saying it failed: a failure is reported
-			// only for a write known not to have committed.
-			attrs, done, rerr := s.resolve(ctx, key, wid, prev, cond, body, md)
-			if done && rerr == nil {
+		if !ambiguous && cond == nil && errors.Is(err, storage.ErrTransient) {
+			// A temporary failure of an unconditional write may still
+			// hide a commit: a layer below (the SDK's own retries of an
+			// unconditional PUT, a retrying wrapper) may have sent it,
+			// lost the answer, and failed a later attempt. Read back
+			// before saying it failed, so that a failure is reported only
+			// for a write known not to have committed. (Conditional
+			// writes are sent once; a lost answer is ErrAmbiguous.)
+			if attrs, done, rerr := s.resolve(ctx, key, wid, prev, cond, body, md); done && rerr == nil {
 				return attrs, nil
-			}
-			if done && !errors.Is(rerr, ErrConflict) {
-				return nil, rerr
 			}
 			return nil, err
 		}

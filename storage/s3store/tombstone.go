@@ -245,6 +245,10 @@ func guardPause(ctx context.Context, g, attempt int) error {
 // unconditional write is conditioned on its ETag.
 func (b *Bucket) guard(ctx context.Context, key string, create bool) (ifMatch, ifNoneMatch string, err error) {
 	pause := 10 * time.Millisecond
+	// The tombstone is at least as old as the time since it was first
+	// seen here: a server whose Date header lags (or a Last-Modified
+	// ahead of it) cannot hold a writer back for longer than the grace.
+	var seen time.Time
 	for {
 		h, err := b.head(ctx, key)
 		switch {
@@ -254,7 +258,14 @@ func (b *Bucket) guard(ctx context.Context, key string, create bool) (ifMatch, i
 			return "", "", renameOp(err, "put")
 		case h.tombstone == "" && create:
 			return "", "", storage.Errorf("put", key, storage.ErrPreconditionFailed, "the key exists (ETag %s)", h.attrs.ETag)
-		case h.tombstone == "", h.age >= b.grace:
+		}
+		if seen.IsZero() {
+			seen = time.Now()
+		}
+		if h.tombstone != "" {
+			h.age = max(h.age, time.Since(seen))
+		}
+		if h.tombstone == "" || h.age >= b.grace {
 			return h.attrs.ETag, "", nil
 		}
 		wait := min(pause, b.grace-h.age)
