@@ -174,9 +174,6 @@ func Open(b storage.Bucket, opts *Options) *DB {
 // Bucket returns the bucket the DB keeps its objects in.
 func (s *DB) Bucket() storage.Bucket { return s.b }
 
-// Docs returns the document store the entity stores write through.
-func (s *DB) Docs() *doc.Store { return s.docs }
-
 // now returns the current time.
 func (s *DB) now() time.Time { return s.opts.Now() }
 
