@@ -73,8 +73,25 @@ func (r CodeInterpreterResources) MarshalJSON() ([]byte, error) {
 
 // FileSearchResources names the vector store file_search uses (at most
 // one).
+//
+// VectorStores is a request-only helper of assistant and thread
+// creation (and create-thread-and-run): a vector store to make on the
+// spot from files. The server makes it and stores its id in
+// VectorStoreIDs instead: a stored object never carries VectorStores.
+// At most one of VectorStoreIDs and VectorStores is set.
 type FileSearchResources struct {
-	VectorStoreIDs []string `json:"vector_store_ids"`
+	VectorStoreIDs []string         `json:"vector_store_ids"`
+	VectorStores   []NewVectorStore `json:"vector_stores,omitempty"`
+}
+
+// NewVectorStore is a vector store made on the spot by
+// tool_resources.file_search.vector_stores: up to 10,000 files, a
+// chunking strategy (its JSON as sent, checked by the vector store
+// service) and metadata.
+type NewVectorStore struct {
+	FileIDs          []string        `json:"file_ids,omitempty"`
+	ChunkingStrategy json.RawMessage `json:"chunking_strategy,omitempty"`
+	Metadata         Metadata        `json:"metadata,omitempty"`
 }
 
 // MarshalJSON writes vector_store_ids as [] when empty.

@@ -102,9 +102,15 @@ func (o *CodeOutput) UnmarshalJSON(data []byte) error {
 
 // FileSearchCall is the ranking options and results of a file_search
 // call; both members are optional.
+//
+// Query is r2kit's own: the query the model searched for, stored with
+// the step so that a later turn can replay the call to the model. It
+// is not part of OpenAI's object: PresentStep removes it, as it removes
+// the results' content unless asked for.
 type FileSearchCall struct {
 	RankingOptions *FileSearchRankingOptions `json:"ranking_options,omitempty"`
 	Results        []FileSearchResult        `json:"results,omitempty"`
+	Query          string                    `json:"r2kit_query,omitempty"`
 }
 
 // FileSearchResult is one result of a file_search call.
@@ -257,4 +263,36 @@ func (f *FileSearchCall) validate(path string) error {
 		}
 	}
 	return nil
+}
+
+// IncludeFileSearchContent is the include[] value of the run and run
+// step endpoints that asks for the content of file_search results.
+const IncludeFileSearchContent = "step_details.tool_calls[*].file_search.results[*].content"
+
+// PresentStep returns s as the API answers it: its file_search calls
+// without r2kit's query, and their results without content unless
+// withContent (include[]=IncludeFileSearchContent). s is not changed.
+func PresentStep(s RunStep, withContent bool) RunStep {
+	var calls []ToolCall
+	for i, c := range s.StepDetails.ToolCalls {
+		if c.Type != ToolFileSearch || c.FileSearch == nil {
+			continue
+		}
+		if calls == nil {
+			calls = slices.Clone(s.StepDetails.ToolCalls)
+		}
+		fs := *c.FileSearch
+		fs.Query = ""
+		if !withContent && len(fs.Results) > 0 {
+			fs.Results = slices.Clone(fs.Results)
+			for j := range fs.Results {
+				fs.Results[j].Content = nil
+			}
+		}
+		calls[i].FileSearch = &fs
+	}
+	if calls != nil {
+		s.StepDetails.ToolCalls = calls
+	}
+	return s
 }

@@ -31,6 +31,9 @@ const (
 	// MaxVectorStores is the most vector store ids of
 	// tool_resources.file_search.
 	MaxVectorStores = 1
+	// MaxVectorStoreFiles bounds the file_ids of a vector store made
+	// by tool_resources.file_search.vector_stores.
+	MaxVectorStoreFiles = 10000
 	// MinRunTokens is the least max_prompt_tokens and
 	// max_completion_tokens a run accepts.
 	MinRunTokens = 256
@@ -176,6 +179,27 @@ func validateToolResources(path string, r *ToolResources) error {
 		for i, id := range fs.VectorStoreIDs {
 			if err := checkID(fmt.Sprintf("%s[%d]", p, i), PrefixVectorStore, id); err != nil {
 				return err
+			}
+		}
+		vp := path + ".file_search.vector_stores"
+		switch {
+		case len(fs.VectorStores) > MaxVectorStores:
+			return fieldErr(vp, "too many vector stores (%d); at most %d", len(fs.VectorStores), MaxVectorStores)
+		case len(fs.VectorStores) > 0 && len(fs.VectorStoreIDs) > 0:
+			return fieldErr(vp, "not allowed with vector_store_ids: give one or the other")
+		}
+		for i, v := range fs.VectorStores {
+			p := fmt.Sprintf("%s[%d]", vp, i)
+			if len(v.FileIDs) > MaxVectorStoreFiles {
+				return fieldErr(p+".file_ids", "too many files (%d); at most %d", len(v.FileIDs), MaxVectorStoreFiles)
+			}
+			for j, id := range v.FileIDs {
+				if err := checkID(fmt.Sprintf("%s.file_ids[%d]", p, j), PrefixFile, id); err != nil {
+					return err
+				}
+			}
+			if err := ValidateMetadata(v.Metadata); err != nil {
+				return nest(p, err)
 			}
 		}
 	}
