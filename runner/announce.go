@@ -31,7 +31,19 @@ func (x *execution) toolDelta(d *ToolCallDelta) {
 	p := &x.partial[d.Index]
 	if p.ID == "" {
 		p.ID = x.callID(d.ID)
+		if _, ok := fileSearchTool(x.run); ok && d.Name == SearchFunction {
+			// A search: announced as a file_search call, its arguments
+			// not shown (OpenAI's stream has none).
+			*p = assistants.ToolCall{ID: p.ID, Type: assistants.ToolFileSearch, FileSearch: &assistants.FileSearchCall{}}
+			x.ev.send(EventStepDelta, StepDelta{ID: x.lease.StepID, Object: ObjectStepDelta, Delta: StepDeltaBody{
+				StepDetails: StepDeltaDetails{Type: assistants.StepToolCalls, ToolCalls: []StepToolCallDelta{{
+					Index: d.Index, ID: p.ID, Type: assistants.ToolFileSearch, FileSearch: &struct{}{}}}}}})
+			return
+		}
 		call.ID, call.Function.Name = p.ID, d.Name
+	}
+	if p.Type == assistants.ToolFileSearch {
+		return
 	}
 	p.Function.Name += d.Name
 	p.Function.Arguments += d.Arguments

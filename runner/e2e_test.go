@@ -65,11 +65,24 @@ func startLive(t *testing.T, bucket storage.Bucket, fm *fakemodel.Server, tools 
 // (may be nil).
 func startLiveWith(t *testing.T, bucket storage.Bucket, fm *fakemodel.Server, mod func(*runner.Options), tools ...openai.AssistantToolUnionParam) *live {
 	t.Helper()
+	return startLiveConfig(t, bucket, fm, nil, mod, tools...)
+}
+
+// startLiveConfig is startLiveWith with the API's configuration changed
+// by cfg (may be nil). The worker searches the API's vector stores.
+func startLiveConfig(t *testing.T, bucket storage.Bucket, fm *fakemodel.Server, cfg func(*api.Config), mod func(*runner.Options), tools ...openai.AssistantToolUnionParam) *live {
+	t.Helper()
 	e := newEnv(t, bucket, fm)
 	ref := &executorRef{}
-	s := api.New(api.Config{Bucket: bucket, Runs: ref})
+	c := api.Config{Bucket: bucket, Runs: ref}
+	if cfg != nil {
+		cfg(&c)
+	}
+	s := api.New(c)
+	t.Cleanup(func() { _ = s.Close() })
 	o := fastOptions
 	o.ID = "live"
+	o.VectorStores = s.VectorStores()
 	if mod != nil {
 		mod(&o)
 	}
@@ -79,14 +92,14 @@ func startLiveWith(t *testing.T, bucket storage.Bucket, fm *fakemodel.Server, mo
 	t.Cleanup(ts.Close)
 	hc := &http.Client{Transport: &http.Transport{}}
 	t.Cleanup(hc.CloseIdleConnections)
-	c := openai.NewClient(option.WithBaseURL(ts.URL+"/v1/"), option.WithAPIKey("sk-any"),
+	cl := openai.NewClient(option.WithBaseURL(ts.URL+"/v1/"), option.WithAPIKey("sk-any"),
 		option.WithHTTPClient(hc), option.WithMaxRetries(0))
-	a, err := c.Beta.Assistants.New(t.Context(), openai.BetaAssistantNewParams{Model: "fake-model",
+	a, err := cl.Beta.Assistants.New(t.Context(), openai.BetaAssistantNewParams{Model: "fake-model",
 		Instructions: openai.String("Answer briefly."), Tools: tools})
 	if err != nil {
 		t.Fatalf("create assistant: %v", err)
 	}
-	return &live{env: e, c: c, asst: a.ID, url: ts.URL}
+	return &live{env: e, c: cl, asst: a.ID, url: ts.URL}
 }
 
 func (l *live) thread(text string) string {

@@ -136,6 +136,9 @@ type StepToolCallDelta struct {
 	ID       string         `json:"id,omitempty"`
 	Type     string         `json:"type"`
 	Function *FunctionDelta `json:"function,omitempty"`
+	// FileSearch is {} for a file_search call (its results come with
+	// thread.run.step.completed).
+	FileSearch *struct{} `json:"file_search,omitempty"`
 }
 
 // FunctionDelta is a fragment of a function call; Output is null.

@@ -29,6 +29,9 @@ type execution struct {
 	answered   []string              // answered tool_calls steps to complete
 	toolStep   *assistants.RunStep   // the tool_calls step announced to the stream
 	partial    []assistants.ToolCall // by index, the tool calls announced so far
+	// sources are the results of the run's file_search calls, by call
+	// number (see toolRounds), for the reply's citations.
+	sources [][]assistants.FileSearchResult
 }
 
 func (w *Worker) newExecution(c *claim, ev *events) *execution {
@@ -66,10 +69,13 @@ func (x *execution) turnOnce(ctx context.Context) error {
 		ue *UnsupportedError
 		pe *promptError
 		ie *incompleteError
+		sf *searchFailure
 	)
 	switch {
 	case errors.As(err, &ue), errors.As(err, &pe):
 		return x.fail(ctx, assistants.ErrorCodeInvalidPrompt, err.Error())
+	case errors.As(err, &sf):
+		return x.fail(ctx, assistants.ErrorCodeServerError, err.Error())
 	case errors.As(err, &ie):
 		if err := x.completeAnswered(ctx); err != nil {
 			return err
@@ -107,7 +113,14 @@ func (x *execution) turnOnce(ctx context.Context) error {
 		return err
 	}
 	if len(res.ToolCalls) > 0 && res.FinishReason != "length" {
-		return x.requireAction(ctx, res.ToolCalls)
+		again, err := x.toolCalls(ctx, res.ToolCalls)
+		if sf := (*searchFailure)(nil); errors.As(err, &sf) {
+			return x.fail(ctx, assistants.ErrorCodeServerError, err.Error())
+		}
+		if err != nil || !again {
+			return err
+		}
+		return x.turnOnce(ctx) // searched: the next turn answers from the results
 	}
 	return x.reply(ctx, res)
 }
@@ -236,6 +249,9 @@ func (x *execution) reply(ctx context.Context, res *ChatResult) error {
 	}
 	if x.announced != nil {
 		m.CreatedAt = x.announced.CreatedAt
+	}
+	if len(m.Content) == 1 && m.Content[0].Text != nil {
+		m.Content[0].Text.Annotations = citations(m.Content[0].Text.Value, x.sources)
 	}
 	msg, err := x.createMessage(ctx, *m)
 	if err != nil {
@@ -370,8 +386,21 @@ func (x *execution) resume(ctx context.Context) (done bool, err error) {
 		return true, err
 	case sd.Value.Type != assistants.StepToolCalls:
 		return false, nil
+	case sd.Value.Status == assistants.StepCompleted && !hasFunctionCall(&sd.Value):
+		// The turn searched; the worker died before starting the next.
+		return false, x.nextTurn(ctx)
 	}
 	return true, x.waitFor(ctx, &sd.Value)
+}
+
+// hasFunctionCall reports whether step s has a function call.
+func hasFunctionCall(s *assistants.RunStep) bool {
+	for _, c := range s.StepDetails.ToolCalls {
+		if c.Type == assistants.ToolFunction {
+			return true
+		}
+	}
+	return false
 }
 
 // fail ends the run failed with last_error {code, message} (cancelled

@@ -210,6 +210,16 @@ func (x *execution) checkpoint(ctx context.Context) error {
 	return x.verdict(r, l)
 }
 
+// check reads the run and reports, as checkpoint does, whether it may
+// go on, without writing it.
+func (x *execution) check(ctx context.Context) error {
+	d, l, err := x.w.store.Runs.GetLeased(ctx, x.thread, x.id)
+	if err != nil {
+		return err
+	}
+	return x.verdict(&d.Value, l)
+}
+
 // verdict says whether the run r with lease l (read or written by x)
 // may go on.
 func (x *execution) verdict(r *assistants.Run, l store.Lease) error {

@@ -28,9 +28,11 @@ func (e *UnsupportedError) Error() string { return e.What + " is not supported b
 //     created), truncated (see truncate); a user message's image_file
 //     and image_url parts become image_url parts (see images.go);
 //   - the previous turns of this run: for each completed tool_calls step,
-//     an assistant message with the calls and a tool message per output;
-//   - the run's function tools (code_interpreter and file_search are not
-//     sent: r2kit does not run them), tool_choice, parallel_tool_calls,
+//     an assistant message with the calls and a tool message per output
+//     (for a file_search call, its results: see searchOutput);
+//   - the run's function tools, and the search function for file_search
+//     (see filesearch.go; code_interpreter is not sent: r2kit does not
+//     run it), tool_choice, parallel_tool_calls,
 //     temperature, top_p, response_format, and max_completion_tokens
 //     less the completion tokens of the run's earlier turns.
 //
@@ -42,9 +44,6 @@ func (x *execution) request(ctx context.Context) (ChatRequest, assistants.Usage,
 	if rf, ok := responseFormat(r.ResponseFormat); ok {
 		req.ResponseFormat = rf
 	}
-	if err := x.tools(&req); err != nil {
-		return req, assistants.Usage{}, err
-	}
 	var system []ChatMessage
 	if r.Instructions != "" {
 		system = append(system, ChatMessage{Role: "system", Content: ptr(r.Instructions)})
@@ -55,6 +54,9 @@ func (x *execution) request(ctx context.Context) (ChatRequest, assistants.Usage,
 	}
 	rounds, usage, err := x.toolRounds(ctx)
 	if err != nil {
+		return req, usage, err
+	}
+	if err := x.tools(&req); err != nil {
 		return req, usage, err
 	}
 	if r.MaxCompletionTokens != nil {
@@ -174,21 +176,49 @@ func dropOldest(c counter, system, thread, rounds []ChatMessage, budget int, str
 
 func ptr[T any](v T) *T { return &v }
 
-// tools sets the request's tools and tool choice from the run's.
+// tools sets the request's tools and tool choice from the run's: its
+// function tools, and the search function if it has file_search (until
+// it made MaxSearchCalls searches). A forced file_search is a forced
+// call of the search function until the run has searched once.
 func (x *execution) tools(req *ChatRequest) error {
 	r := x.run
+	_, search := fileSearchTool(r)
 	for _, t := range r.Tools {
 		if t.Type != assistants.ToolFunction || t.Function == nil {
 			continue
 		}
 		f := t.Function
+		if search && f.Name == SearchFunction {
+			return &UnsupportedError{What: "a function tool named " + SearchFunction + " alongside the file_search tool"}
+		}
 		req.Tools = append(req.Tools, ChatTool{Type: "function", Function: ChatFunction{
 			Name: f.Name, Description: f.Description, Parameters: f.Parameters, Strict: f.Strict,
 		}})
 	}
+	if search && x.w.opts.VectorStores == nil {
+		return &searchFailure{"file_search: this server has no vector store service (runner.Options.VectorStores)"}
+	}
+	offer := search && len(x.sources) < MaxSearchCalls
+	if offer {
+		req.Tools = append(req.Tools, searchTool)
+	}
 	tc := r.ToolChoice
-	if tc.Tool != nil && tc.Tool.Type != assistants.ToolFunction {
-		return &UnsupportedError{What: "tool_choice " + tc.Tool.Type}
+	if tc.Tool != nil {
+		switch tc.Tool.Type {
+		case assistants.ToolFunction:
+		case assistants.ToolFileSearch:
+			if !search {
+				return &UnsupportedError{What: "tool_choice file_search without the file_search tool"}
+			}
+			if !offer || len(x.sources) > 0 {
+				tc = assistants.ToolChoice{} // searched: the model answers
+			} else {
+				tc = assistants.ToolChoice{Tool: &assistants.NamedToolChoice{Type: assistants.ToolFunction,
+					Function: &assistants.FunctionName{Name: SearchFunction}}}
+			}
+		default:
+			return &UnsupportedError{What: "tool_choice " + tc.Tool.Type}
+		}
 	}
 	if len(req.Tools) == 0 {
 		return nil // no tool_choice or parallel_tool_calls without tools
@@ -301,12 +331,14 @@ func partText(p assistants.ContentPart) string {
 
 // toolRounds returns the run's answered tool calls and their outputs,
 // oldest first, and the usage of all its steps so far. It notes in
-// x.answered the answered steps still in_progress.
+// x.answered the answered steps still in_progress, and in x.sources the
+// results of every file_search call of the run, by call number.
 func (x *execution) toolRounds(ctx context.Context) ([]ChatMessage, assistants.Usage, error) {
 	var (
 		out   []ChatMessage
 		usage assistants.Usage
 	)
+	x.answered, x.sources = nil, nil
 	if x.lease.Turn <= 1 {
 		return nil, usage, nil // the first turn has no earlier steps
 	}
@@ -322,10 +354,18 @@ func (x *execution) toolRounds(ctx context.Context) ([]ChatMessage, assistants.U
 				continue // this turn's own step
 			}
 			addUsage(&usage, s.Usage)
+			first := len(x.sources) // the number of the step's first file_search call
+			if s.Type == assistants.StepToolCalls {
+				for _, c := range s.StepDetails.ToolCalls {
+					if c.Type == assistants.ToolFileSearch && c.FileSearch != nil {
+						x.sources = append(x.sources, c.FileSearch.Results)
+					}
+				}
+			}
 			if !answered(s) {
 				continue
 			}
-			out = append(out, toolMessages(s.StepDetails.ToolCalls)...)
+			out = append(out, toolMessages(s.StepDetails.ToolCalls, first)...)
 			if s.Status == assistants.StepInProgress {
 				x.answered = append(x.answered, s.ID)
 			}
@@ -353,21 +393,30 @@ func answered(s *assistants.RunStep) bool {
 }
 
 // toolMessages returns the assistant message that made calls and a tool
-// message with the output of each.
-func toolMessages(calls []assistants.ToolCall) []ChatMessage {
+// message with the output of each: a function's submitted output, or a
+// file_search call's results (numbered from the run's call number
+// first).
+func toolMessages(calls []assistants.ToolCall, first int) []ChatMessage {
 	asst := ChatMessage{Role: "assistant"}
 	var outputs []ChatMessage
+	n := first
 	for _, c := range calls {
-		if c.Type != assistants.ToolFunction || c.Function == nil {
-			continue
+		switch {
+		case c.Type == assistants.ToolFunction && c.Function != nil:
+			asst.ToolCalls = append(asst.ToolCalls, ToolCall{ID: c.ID, Type: "function",
+				Function: FunctionCall{Name: c.Function.Name, Arguments: c.Function.Arguments}})
+			output := ""
+			if c.Function.Output != nil {
+				output = *c.Function.Output
+			}
+			outputs = append(outputs, ChatMessage{Role: "tool", ToolCallID: c.ID, Content: ptr(output)})
+		case c.Type == assistants.ToolFileSearch && c.FileSearch != nil:
+			args, _ := json.Marshal(map[string]string{"query": c.FileSearch.Query})
+			asst.ToolCalls = append(asst.ToolCalls, ToolCall{ID: c.ID, Type: "function",
+				Function: FunctionCall{Name: SearchFunction, Arguments: string(args)}})
+			outputs = append(outputs, ChatMessage{Role: "tool", ToolCallID: c.ID, Content: ptr(searchOutput(n, c.FileSearch))})
+			n++
 		}
-		asst.ToolCalls = append(asst.ToolCalls, ToolCall{ID: c.ID, Type: "function",
-			Function: FunctionCall{Name: c.Function.Name, Arguments: c.Function.Arguments}})
-		output := ""
-		if c.Function.Output != nil {
-			output = *c.Function.Output
-		}
-		outputs = append(outputs, ChatMessage{Role: "tool", ToolCallID: c.ID, Content: ptr(output)})
 	}
 	if len(asst.ToolCalls) == 0 {
 		return nil

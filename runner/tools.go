@@ -23,20 +23,68 @@ import (
 // for each completed tool_calls step, the assistant message with the
 // calls and a tool message with each output.
 
-// requireAction writes the turn's tool_calls step and moves the run to
-// requires_action.
-func (x *execution) requireAction(ctx context.Context, calls []ToolCall) error {
-	now := x.w.now().Unix()
-	st := assistants.RunStep{
-		ID: x.lease.StepID, Object: assistants.ObjectRunStep, CreatedAt: now,
-		AssistantID: x.run.AssistantID, ThreadID: x.thread, RunID: x.id,
-		Type: assistants.StepToolCalls, Status: assistants.StepInProgress,
-		StepDetails: assistants.StepDetails{Type: assistants.StepToolCalls},
-		Usage:       x.turn,
+// toolCalls handles the model's tool calls. Calls of the search
+// function (see filesearch.go) are searched here; with function calls
+// among them, the turn's tool_calls step carries both and the run
+// requires_action for the functions (requireAction). When every call
+// was a search, the step is written completed, a new turn starts
+// (nextTurn) and again is true: the caller executes that turn.
+func (x *execution) toolCalls(ctx context.Context, calls []ToolCall) (again bool, err error) {
+	ids := x.stepCallIDs(calls)
+	_, fileSearch := fileSearchTool(x.run)
+	var (
+		step      []assistants.ToolCall
+		functions int
+		stores    []string
+		looked    bool
+	)
+	for i, c := range calls {
+		if !fileSearch || c.Function.Name != SearchFunction {
+			functions++
+			step = append(step, assistants.ToolCall{ID: ids[i], Type: assistants.ToolFunction,
+				Function: &assistants.FunctionCall{Name: c.Function.Name, Arguments: c.Function.Arguments}})
+			continue
+		}
+		if len(x.sources)+len(step)-functions >= MaxSearchCalls {
+			return false, &searchFailure{fmt.Sprintf("file_search: the model kept searching (more than %d searches in one run)", MaxSearchCalls)}
+		}
+		if !looked {
+			if stores, err = x.searchStores(ctx); err != nil {
+				return false, err
+			}
+			if err := x.awaitIngestion(ctx, stores); err != nil {
+				return false, err
+			}
+			looked = true
+		}
+		call, err := x.searchCall(ctx, ids[i], c.Function.Arguments, stores)
+		if err != nil {
+			return false, err
+		}
+		step = append(step, call)
 	}
-	if x.toolStep != nil {
-		st.CreatedAt = x.toolStep.CreatedAt
+	if functions == len(calls) {
+		return false, x.requireAction(ctx, step)
 	}
+	switch err := x.check(ctx); { // searching took a while: still ours?
+	case errors.Is(err, errCancelled):
+		return false, x.cancel(ctx)
+	case errors.Is(err, errExpired):
+		return false, x.expire(ctx)
+	case err != nil:
+		return false, err
+	}
+	if functions > 0 {
+		return false, x.requireAction(ctx, step)
+	}
+	return true, x.searched(ctx, step)
+}
+
+// stepCallIDs returns the ids the model's calls are stored with: as
+// announced to the stream, else the model's when valid and unique, else
+// new ones.
+func (x *execution) stepCallIDs(calls []ToolCall) []string {
+	ids := make([]string, len(calls))
 	seen := map[string]bool{}
 	for i, c := range calls {
 		id := c.ID
@@ -47,12 +95,77 @@ func (x *execution) requireAction(ctx context.Context, calls []ToolCall) error {
 			id = assistants.NewID(assistants.PrefixToolCall)
 		}
 		seen[id] = true
-		st.StepDetails.ToolCalls = append(st.StepDetails.ToolCalls, assistants.ToolCall{
-			ID: id, Type: assistants.ToolFunction,
-			Function: &assistants.FunctionCall{Name: c.Function.Name, Arguments: c.Function.Arguments},
-		})
+		ids[i] = id
+	}
+	return ids
+}
+
+// toolStepOf returns the turn's tool_calls step with calls, in_progress.
+func (x *execution) toolStepOf(calls []assistants.ToolCall) assistants.RunStep {
+	st := assistants.RunStep{
+		ID: x.lease.StepID, Object: assistants.ObjectRunStep, CreatedAt: x.w.now().Unix(),
+		AssistantID: x.run.AssistantID, ThreadID: x.thread, RunID: x.id,
+		Type: assistants.StepToolCalls, Status: assistants.StepInProgress,
+		StepDetails: assistants.StepDetails{Type: assistants.StepToolCalls, ToolCalls: calls},
+		Usage:       x.turn,
+	}
+	if x.toolStep != nil {
+		st.CreatedAt = x.toolStep.CreatedAt
+	}
+	return st
+}
+
+// searched writes the turn's tool_calls step, whose calls are all
+// searches, completed, streams it, and starts the run's next turn.
+func (x *execution) searched(ctx context.Context, calls []assistants.ToolCall) error {
+	st := x.toolStepOf(calls)
+	st.Status, st.CompletedAt = assistants.StepCompleted, ptr(x.w.now().Unix())
+	if st.Usage == nil {
+		st.Usage = &assistants.Usage{}
 	}
 	step, err := x.createStep(ctx, st)
+	if err != nil {
+		return err
+	}
+	if x.ev != nil {
+		if x.toolStep == nil { // not streamed as it was made
+			created := *step
+			created.Status, created.CompletedAt, created.Usage = assistants.StepInProgress, nil, nil
+			created.StepDetails.ToolCalls = nil
+			x.ev.send(EventStepCreated, created)
+			x.ev.send(EventStepInProgress, created)
+		}
+		x.ev.send(EventStepCompleted, *step)
+	}
+	return x.nextTurn(ctx)
+}
+
+// nextTurn starts a new turn of the run x holds, with fresh step and
+// message ids in its lease (a worker that takes the run over later
+// executes that turn), and resets what x knew of the turn before.
+func (x *execution) nextTurn(ctx context.Context) error {
+	_, l, err := x.updateLeased(ctx, func(_ *assistants.Run, l *store.Lease) error {
+		if l.StepID != x.lease.StepID {
+			return nil // already started (a retried write)
+		}
+		l.Turn++
+		l.StepID = assistants.NewID(assistants.PrefixStep)
+		l.MessageID = assistants.NewID(assistants.PrefixMessage)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	prior := x.prior
+	addUsage(&prior, x.turn)
+	*x = execution{w: x.w, thread: x.thread, id: x.id, run: x.run, lease: l, ev: x.ev, prior: prior}
+	return nil
+}
+
+// requireAction writes the turn's tool_calls step with calls and moves
+// the run to requires_action.
+func (x *execution) requireAction(ctx context.Context, calls []assistants.ToolCall) error {
+	step, err := x.createStep(ctx, x.toolStepOf(calls))
 	if err != nil {
 		return err
 	}

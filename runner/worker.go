@@ -60,6 +60,12 @@ type Options struct {
 	// ImageURLExpiry is how long those URLs are valid. Zero means one
 	// hour.
 	ImageURLExpiry time.Duration
+	// VectorStores is what file_search searches (see filesearch.go).
+	// Nil: a run with the file_search tool fails, saying so.
+	VectorStores VectorStores
+	// SearchWait bounds how long a search waits for the files of its
+	// vector stores still being ingested. Zero means two minutes.
+	SearchWait time.Duration
 }
 
 // Worker executes runs: in the background (Run, fed by Enqueue and by
@@ -123,6 +129,9 @@ func New(db *store.DB, client *Client, opts *Options) *Worker {
 	}
 	if o.ImageURLExpiry <= 0 {
 		o.ImageURLExpiry = defaultImageURLExpiry
+	}
+	if o.SearchWait <= 0 {
+		o.SearchWait = 2 * time.Minute
 	}
 	w.log = o.Logger
 	if w.log == nil {

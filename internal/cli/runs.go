@@ -63,14 +63,15 @@ func (e *executorRef) Stream(ctx context.Context, thread, run string, emit func(
 	return e.w.Stream(ctx, thread, run, emit)
 }
 
-// startWorker makes the worker of ref over store and, with o.worker,
+// startWorker makes the worker of ref over store, searching vs for
+// file_search, and, with o.worker,
 // runs its loop until stop is called; stop returns once the runs it
 // executes have stopped (their leases lapse; other processes take them
 // over).
-func startWorker(log *slog.Logger, ref *executorRef, db *store.DB, o *runOptions) (stop func()) {
+func startWorker(log *slog.Logger, ref *executorRef, db *store.DB, vs runner.VectorStores, o *runOptions) (stop func()) {
 	client := &runner.Client{BaseURL: o.modelBaseURL, APIKey: o.modelAPIKey}
 	ref.w = runner.New(db, client, &runner.Options{LeaseDuration: o.runLease, Logger: log,
-		ContextTokens: o.contextTok, ImageURLs: o.imageURLs})
+		ContextTokens: o.contextTok, ImageURLs: o.imageURLs, VectorStores: vs})
 	if o.modelBaseURL == "" {
 		log.Warn("no model endpoint configured (--model-base-url or R2KIT_MODEL_BASE_URL): runs fail at once")
 	}

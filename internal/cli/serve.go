@@ -175,7 +175,7 @@ func (a *app) serve(ctx context.Context, o *serveOptions) (err error) {
 		return refuseNoAuth(o.addr)
 	}
 	a.announce(log, ln.Addr(), len(keys), o)
-	stopWorker := startWorker(log, runs, handler.Store(), &o.runs)
+	stopWorker := startWorker(log, runs, handler.Store(), handler.VectorStores(), &o.runs)
 	defer stopWorker()
 	handler.StartIngestion()
 	defer resumeIngest(log, handler)()

@@ -398,3 +398,17 @@ func Images(req Request) []Image {
 	}
 	return out
 }
+
+// ToolOutputs returns the contents of the request's tool messages, in
+// order.
+func ToolOutputs(req Request) []string {
+	msgs, _ := req.Body["messages"].([]any)
+	var out []string
+	for _, m := range msgs {
+		mm, _ := m.(map[string]any)
+		if mm["role"] == "tool" {
+			out = append(out, Text(mm))
+		}
+	}
+	return out
+}
