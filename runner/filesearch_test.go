@@ -5,15 +5,23 @@ package runner_test
 import (
 	"bytes"
 	"encoding/json"
+	"net/http"
+	"net/http/httptest"
 	"regexp"
 	"strings"
+	"sync/atomic"
 	"testing"
 	"time"
 	"unicode/utf16"
 
 	"github.com/openai/openai-go/v3"
 
+	"github.com/r2kit/r2kit/api"
+	"github.com/r2kit/r2kit/assistants"
+	"github.com/r2kit/r2kit/assistants/store"
 	"github.com/r2kit/r2kit/internal/backendtest"
+	"github.com/r2kit/r2kit/runner"
+	"github.com/r2kit/r2kit/vectorstore"
 	"github.com/r2kit/r2kit/internal/fakemodel"
 	"github.com/r2kit/r2kit/storage"
 	"github.com/r2kit/r2kit/storage/memstore"
@@ -357,4 +365,129 @@ func TestFileSearchForced(t *testing.T) {
 	if tc, ok := reqs[1].Body["tool_choice"]; ok {
 		t.Fatalf("the call after the search is still forced: %v", tc)
 	}
+}
+
+// TestFileSearchTakeover: a worker that died after writing a turn's
+// completed file_search step (before starting the next turn) leaves the
+// run to the next worker, which starts the next turn without searching
+// again, gives the model the stored results and completes the run with
+// a citation, on every backend.
+func TestFileSearchTakeover(t *testing.T) {
+	backendtest.ForEach(t, func(t *testing.T, newBucket func(testing.TB) storage.Bucket) {
+		fm := fakemodel.New()
+		fm.Default = searchingModel
+		b := newBucket(t)
+		e := newEnv(t, b, fm)
+		ctx := t.Context()
+		thread := e.thread(question)
+		run := e.run(thread, func(r *assistants.Run) { r.Tools = []assistants.Tool{assistants.FileSearchTool(nil)} })
+		lease := store.Lease{Owner: "dead", Until: time.Now().Add(-time.Second).UnixMilli(), Claims: 1, Turn: 1,
+			StepID: assistants.NewID(assistants.PrefixStep), MessageID: assistants.NewID(assistants.PrefixMessage)}
+		if _, _, err := e.store.Runs.UpdateLeased(ctx, thread, run.ID, func(r *assistants.Run, l *store.Lease) error {
+			*l = lease
+			return r.Transition(assistants.RunInProgress, time.Now().Unix())
+		}); err != nil {
+			t.Fatal(err)
+		}
+		now := time.Now().Unix()
+		const fileID = "file-lighthouse"
+		step := assistants.RunStep{ID: lease.StepID, Object: assistants.ObjectRunStep, CreatedAt: now,
+			AssistantID: testAssistant, ThreadID: thread, RunID: run.ID, Type: assistants.StepToolCalls,
+			Status: assistants.StepCompleted, CompletedAt: &now, Usage: &assistants.Usage{PromptTokens: 3, CompletionTokens: 1, TotalTokens: 4},
+			StepDetails: assistants.StepDetails{Type: assistants.StepToolCalls, ToolCalls: []assistants.ToolCall{{
+				ID: "call_search1", Type: assistants.ToolFileSearch, FileSearch: &assistants.FileSearchCall{Query: query,
+					Results: []assistants.FileSearchResult{{FileID: fileID, FileName: "lighthouse.txt", Score: 0.5,
+						Content: []assistants.FileSearchResultContent{{Type: "text", Text: corpus["lighthouse.txt"]}}}}}}}}}
+		if _, err := e.store.Steps.PutIf(ctx, step, ""); err != nil {
+			t.Fatal(err)
+		}
+		o := fastOptions
+		o.ID, o.VectorStores = "w2", vectorstore.New(b, nil, nil)
+		w := runner.New(store.Open(b, nil), e.client(""), &o)
+		e.start(w)
+		if err := w.Enqueue(ctx, thread, run.ID); err != nil {
+			t.Fatal(err)
+		}
+		got := e.wait(thread, run.ID, assistants.RunCompleted, assistants.RunFailed)
+		if got.Status != assistants.RunCompleted || fm.Count() != 1 {
+			t.Fatalf("run %s (%+v) after %d model calls; want completed after 1", got.Status, got.LastError, fm.Count())
+		}
+		if outs := fakemodel.ToolOutputs(fm.Requests()[0]); len(outs) != 1 || !strings.Contains(outs[0], "Élodie Müller") {
+			t.Fatalf("the model got %q", outs)
+		}
+		rs := replies(e.messages(thread), run.ID)
+		if len(rs) != 1 || len(rs[0].Content[0].Text.Annotations) != 1 || rs[0].Content[0].Text.Annotations[0].FileCitation.FileID != fileID {
+			t.Fatalf("replies: %+v", rs)
+		}
+		if st := e.steps(thread, run.ID); len(st) != 2 || got.Usage == nil || got.Usage.TotalTokens <= 4 {
+			t.Fatalf("%d steps, usage %+v", len(st), got.Usage)
+		}
+	})
+}
+
+// TestFileSearchExpiredStore: a run searching a vector store that has
+// expired ends failed with a last_error naming the store.
+func TestFileSearchExpiredStore(t *testing.T) {
+	fm := fakemodel.New()
+	fm.Default = searchingModel
+	var offset atomic.Int64
+	clock := func() time.Time { return time.Now().Add(time.Duration(offset.Load())) }
+	l := startLiveConfig(t, memstore.New(), fm, func(c *api.Config) {
+		c.VectorStores = &vectorstore.Options{Now: clock}
+	}, nil)
+	asst, vs, _ := searchFixture(t, l)
+	if _, err := l.c.VectorStores.Update(t.Context(), vs, openai.VectorStoreUpdateParams{
+		ExpiresAfter: openai.VectorStoreUpdateParamsExpiresAfter{Days: 1}}); err != nil {
+		t.Fatal(err)
+	}
+	offset.Store(int64(49 * time.Hour))
+	run := l.createAndPoll(l.thread(question), openai.BetaThreadRunNewParams{AssistantID: asst})
+	if run.Status != openai.RunStatusFailed || run.LastError.Code != "server_error" || !strings.Contains(run.LastError.Message, vs+" has expired") {
+		t.Fatalf("run %s, last_error %+v", run.Status, run.LastError)
+	}
+}
+
+// TestFileSearchEmbeddings: with an OpenAI-compatible embeddings
+// endpoint configured, files are embedded at ingestion and the query at
+// search (hybrid ranking), and the run answers from the right file.
+func TestFileSearchEmbeddings(t *testing.T) {
+	var calls atomic.Int64
+	emb := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var req struct {
+			Input []string `json:"input"`
+		}
+		if r.URL.Path != "/v1/embeddings" || json.NewDecoder(r.Body).Decode(&req) != nil {
+			http.Error(w, `{"error":{"message":"bad request"}}`, http.StatusBadRequest)
+			return
+		}
+		calls.Add(1)
+		vecs, _ := vectorstore.HashEmbedder{Dims: 64}.Embed(r.Context(), req.Input)
+		var out struct {
+			Data []map[string]any `json:"data"`
+		}
+		for i, v := range vecs {
+			out.Data = append(out.Data, map[string]any{"object": "embedding", "index": i, "embedding": v})
+		}
+		_ = json.NewEncoder(w).Encode(out)
+	}))
+	t.Cleanup(emb.Close)
+	fm := fakemodel.New()
+	fm.Default = searchingModel
+	l := startLiveConfig(t, memstore.New(), fm, func(c *api.Config) {
+		c.VectorStores = &vectorstore.Options{Embedder: &vectorstore.OpenAIEmbedder{BaseURL: emb.URL + "/v1", Model: "fake-embed"}}
+	}, nil)
+	asst, _, files := searchFixture(t, l)
+	ingested := calls.Load()
+	if ingested == 0 {
+		t.Fatal("no embeddings call at ingestion")
+	}
+	thread := l.thread(question)
+	run := l.createAndPoll(thread, openai.BetaThreadRunNewParams{AssistantID: asst})
+	if run.Status != openai.RunStatusCompleted {
+		t.Fatalf("run %s: %+v", run.Status, run.LastError)
+	}
+	if calls.Load() == ingested {
+		t.Fatal("the search did not embed its query")
+	}
+	checkCitedAnswer(t, l, thread, files)
 }
