@@ -2,7 +2,10 @@ package runner_test
 
 import (
 	"context"
+	"fmt"
+	"io"
 	"net/http"
+	"strings"
 	"net/http/httptest"
 	"sync"
 	"testing"
@@ -14,6 +17,7 @@ import (
 	"github.com/r2kit/r2kit/internal/fakemodel"
 	"github.com/r2kit/r2kit/runner"
 	"github.com/r2kit/r2kit/storage"
+	"github.com/r2kit/r2kit/vectorstore"
 )
 
 // BenchmarkTurnaround measures a run's turnaround overhead: from the
@@ -34,14 +38,74 @@ import (
 func BenchmarkTurnaround(b *testing.B) {
 	for _, backend := range []string{"file", "s3"} {
 		for _, mode := range []string{"enqueue", "stream"} {
-			b.Run(backend+"/"+mode, func(b *testing.B) { benchTurnaround(b, backend, mode) })
+			b.Run(backend+"/"+mode, func(b *testing.B) { benchTurnaround(b, backend, mode, false) })
 		}
 	}
 }
 
-func benchTurnaround(b *testing.B, backend, mode string) {
+// BenchmarkFileSearchTurnaround measures what one file_search round trip
+// adds to a streamed run's turnaround, side by side with the same run
+// without it ("plain"): in "search" the assistant has file_search over
+// a vector store of 100 files, the model calls the search function
+// (20 ms), and answers from the results (20 ms more). The model's time
+// is subtracted in both.
+//
+//	go test -run '^$' -bench FileSearchTurnaround -benchtime 30x ./runner
+func BenchmarkFileSearchTurnaround(b *testing.B) {
+	for _, backend := range []string{"file", "s3"} {
+		for _, search := range []bool{false, true} {
+			name := backend + "/plain"
+			if search {
+				name = backend + "/search"
+			}
+			b.Run(name, func(b *testing.B) { benchTurnaround(b, backend, "stream", search) })
+		}
+	}
+}
+
+// benchStore makes a vector store of 100 small files, ingested, and an
+// assistant with file_search over it; it returns the service and the
+// assistant's id.
+func benchStore(b *testing.B, bucket storage.Bucket, db *store.DB) (*vectorstore.Service, string) {
+	texts := map[string]string{}
+	var ids []string
+	for i := range 100 {
+		id := fmt.Sprintf("file-bench%03d", i)
+		texts[id] = fmt.Sprintf("Document %d is about topic %d and its keeper number %d. %s", i, i%7, i, strings.Repeat("filler words here. ", 40))
+		ids = append(ids, id)
+	}
+	src := vectorstore.SourceFunc(func(_ context.Context, id string) (*vectorstore.SourceFile, error) {
+		t, ok := texts[id]
+		if !ok {
+			return nil, vectorstore.ErrNotFound
+		}
+		return &vectorstore.SourceFile{Filename: id + ".txt", Size: int64(len(t)), Body: io.NopCloser(strings.NewReader(t))}, nil
+	})
+	ctx := context.Background()
+	svc := vectorstore.New(bucket, src, nil)
+	vs, err := svc.Create(ctx, vectorstore.CreateParams{FileIDs: ids})
+	if err != nil {
+		b.Fatal(err)
+	}
+	if err := svc.IngestAll(ctx, vs.ID, 2); err != nil {
+		b.Fatal(err)
+	}
+	a := assistants.Assistant{ID: assistants.NewID(assistants.PrefixAssistant), Object: assistants.ObjectAssistant,
+		CreatedAt: time.Now().Unix(), Model: "m", Tools: []assistants.Tool{assistants.FileSearchTool(nil)},
+		ToolResources: &assistants.ToolResources{FileSearch: &assistants.FileSearchResources{VectorStoreIDs: []string{vs.ID}}}}
+	if _, err := db.Assistants.Put(ctx, a); err != nil {
+		b.Fatal(err)
+	}
+	return svc, a.ID
+}
+
+func benchTurnaround(b *testing.B, backend, mode string, search bool) {
 	fm := fakemodel.New()
-	fm.Default = func(fakemodel.Request) fakemodel.Reply {
+	fm.Default = func(req fakemodel.Request) fakemodel.Reply {
+		if search && len(fakemodel.ToolOutputs(req)) == 0 {
+			return fakemodel.Reply{ToolCalls: []fakemodel.ToolCall{{ID: "call_s", Name: runner.SearchFunction,
+				Arguments: `{"query":"keeper number 42"}`}}, Delay: 20 * time.Millisecond}
+		}
 		return fakemodel.Reply{Content: "a short reply here", Delay: 20 * time.Millisecond}
 	}
 	var (
@@ -60,6 +124,11 @@ func benchTurnaround(b *testing.B, backend, mode string) {
 	db := store.Open(bucket, nil)
 	o := fastOptions
 	o.PollInterval = 500 * time.Millisecond // Enqueue wakes the loop: polling plays no part
+	asst, tools := testAssistant, []assistants.Tool{}
+	if search {
+		o.VectorStores, asst = benchStore(b, bucket, db)
+		tools = []assistants.Tool{assistants.FileSearchTool(nil)}
+	}
 	w := runner.New(store.Open(bucket, nil), &runner.Client{BaseURL: srv.URL + "/v1"}, &o)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan struct{})
@@ -78,8 +147,8 @@ func benchTurnaround(b *testing.B, backend, mode string) {
 		thread := td.Value.ID
 		now := time.Now().Unix()
 		run := assistants.Run{ID: assistants.NewID(assistants.PrefixRun), Object: assistants.ObjectRun, CreatedAt: now,
-			ThreadID: thread, AssistantID: testAssistant, Status: assistants.RunQueued,
-			ExpiresAt: assistants.Ptr(now + 600), Model: "m", Tools: []assistants.Tool{}}
+			ThreadID: thread, AssistantID: asst, Status: assistants.RunQueued,
+			ExpiresAt: assistants.Ptr(now + 600), Model: "m", Tools: tools}
 		b.StartTimer()
 		start := time.Now()
 		if _, err := db.Runs.Create(ctx, run); err != nil {
@@ -98,7 +167,7 @@ func benchTurnaround(b *testing.B, backend, mode string) {
 				if err != nil {
 					b.Fatal(err)
 				}
-				if d.Value.Status.IsTerminal() {
+				if d.Value.Status.IsTerminal() || d.Value.Status == assistants.RunRequiresAction {
 					if d.Value.Status != assistants.RunCompleted {
 						b.Fatalf("run %s", d.Value.Status)
 					}
@@ -108,6 +177,9 @@ func benchTurnaround(b *testing.B, backend, mode string) {
 			}
 		}
 		total += time.Since(start)
+		if d, err := db.Runs.Get(ctx, thread, run.ID); err != nil || d.Value.Status != assistants.RunCompleted {
+			b.Fatalf("run: %+v, %v", d, err)
+		}
 	}
 	mu.Lock()
 	defer mu.Unlock()
