@@ -23,7 +23,10 @@
 // (a tool_calls step; the run requires_action until the outputs are
 // submitted and it is queued again for the next turn), or a failure
 // (the run fails with last_error server_error, rate_limit_exceeded or
-// invalid_prompt). A cancellation (the API writes cancelling) is seen
+// invalid_prompt). Searches are the exception to the round trip: calls
+// of the file_search function are run by the worker itself, written as
+// a completed tool_calls step, and the run goes straight on to its next
+// turn with their results (see filesearch.go). A cancellation (the API writes cancelling) is seen
 // within CheckInterval and ends the run cancelled; a run past its
 // expires_at ends expired. Every status change goes through the store's
 // run state machine (store.Runs), which releases the thread's

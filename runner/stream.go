@@ -34,7 +34,11 @@ import (
 // fragment of a call, a thread.run.step.delta per fragment
 // ({id, object, delta:{step_details:{type:"tool_calls", tool_calls:[{index, id, type, function:{name, arguments, output}}]}}},
 // the id and name in a call's first fragment only), then
-// thread.run.requires_action. A run that ends incomplete before the
+// thread.run.requires_action. A call of the file_search function is
+// announced by a step delta {index, id, type:"file_search",
+// file_search:{}} (its arguments are not shown); when every call of the
+// turn was a search, thread.run.step.completed follows with the
+// results, and the next turn's events come after it. A run that ends incomplete before the
 // model is called (its max_prompt_tokens or max_completion_tokens is
 // spent) ends with thread.run.incomplete after in_progress; a reply cut
 // at max_completion_tokens ends with thread.message.incomplete,
