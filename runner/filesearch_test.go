@@ -20,11 +20,11 @@ import (
 	"github.com/r2kit/r2kit/assistants"
 	"github.com/r2kit/r2kit/assistants/store"
 	"github.com/r2kit/r2kit/internal/backendtest"
-	"github.com/r2kit/r2kit/runner"
-	"github.com/r2kit/r2kit/vectorstore"
 	"github.com/r2kit/r2kit/internal/fakemodel"
+	"github.com/r2kit/r2kit/runner"
 	"github.com/r2kit/r2kit/storage"
 	"github.com/r2kit/r2kit/storage/memstore"
+	"github.com/r2kit/r2kit/vectorstore"
 )
 
 // createAndPoll creates a run and polls it to a status where it stops
