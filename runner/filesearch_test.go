@@ -491,3 +491,50 @@ func TestFileSearchEmbeddings(t *testing.T) {
 	}
 	checkCitedAnswer(t, l, thread, files)
 }
+
+// TestFileSearchToolSettings: the file_search tool's max_num_results
+// and score_threshold bound the results: the assistant's, and the run's
+// when it overrides the tools.
+func TestFileSearchToolSettings(t *testing.T) {
+	fm := fakemodel.New()
+	fm.Default = func(req fakemodel.Request) fakemodel.Reply {
+		if len(fakemodel.ToolOutputs(req)) == 0 {
+			return fakemodel.Reply{ToolCalls: []fakemodel.ToolCall{{ID: "call_s1", Name: "file_search",
+				Arguments: `{"query":"phare bakery river"}`}}}
+		}
+		return fakemodel.Reply{Content: "ok"}
+	}
+	l := startLive(t, memstore.New(), fm)
+	fs := func(n int64, threshold float64) openai.AssistantToolUnionParam {
+		return openai.AssistantToolUnionParam{OfFileSearch: &openai.FileSearchToolParam{FileSearch: openai.FileSearchToolFileSearchParam{
+			MaxNumResults: openai.Int(n), RankingOptions: openai.FileSearchToolFileSearchRankingOptionsParam{ScoreThreshold: threshold}}}}
+	}
+	asst, _, _ := searchFixture(t, l, fs(2, 0))
+	results := func(p openai.BetaThreadRunNewParams) int {
+		t.Helper()
+		thread := l.thread(question)
+		p.AssistantID = asst
+		run := l.createAndPoll(thread, p)
+		if run.Status != openai.RunStatusCompleted {
+			t.Fatalf("run %s: %+v", run.Status, run.LastError)
+		}
+		steps, err := l.c.Beta.Threads.Runs.Steps.List(t.Context(), thread, run.ID, openai.BetaThreadRunStepListParams{Order: "asc"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(steps.Data[0].StepDetails.ToolCalls[0].FileSearch.Results)
+	}
+	if n := results(openai.BetaThreadRunNewParams{}); n != 2 {
+		t.Errorf("the assistant's max_num_results 2: %d results", n)
+	}
+	if n := results(openai.BetaThreadRunNewParams{Tools: []openai.AssistantToolUnionParam{fs(1, 0)}}); n != 1 {
+		t.Errorf("the run's max_num_results 1: %d results", n)
+	}
+	if n := results(openai.BetaThreadRunNewParams{Tools: []openai.AssistantToolUnionParam{fs(50, 0.999)}}); n != 0 {
+		t.Errorf("score_threshold 0.999: %d results", n)
+	}
+	last := fm.Requests()[fm.Count()-1]
+	if outs := fakemodel.ToolOutputs(last); len(outs) != 1 || !strings.HasPrefix(outs[0], "No results for") {
+		t.Errorf("tool output without results: %q", outs)
+	}
+}
