@@ -29,7 +29,7 @@ func (s *Server) createRun(w http.ResponseWriter, r *http.Request) error {
 	if err := DecodeJSON(r, &q); err != nil {
 		return err
 	}
-	stream, err := s.checkRunRequest(r, &q)
+	how, err := s.checkRunRequest(r, &q)
 	if err != nil {
 		return err
 	}
@@ -37,7 +37,7 @@ func (s *Server) createRun(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	return s.startRun(w, r, d.Value, stream, nil)
+	return s.startRun(w, r, d.Value, how, nil)
 }
 
 // getRun: GET /v1/threads/{thread_id}/runs/{run_id}.

@@ -25,7 +25,7 @@ func (s *Server) createThreadAndRun(w http.ResponseWriter, r *http.Request) erro
 	if err := DecodeJSON(r, &q); err != nil {
 		return err
 	}
-	stream, err := s.checkRunRequest(r, &q.RunCreateRequest)
+	how, err := s.checkRunRequest(r, &q.RunCreateRequest)
 	if err != nil {
 		return err
 	}
@@ -46,5 +46,5 @@ func (s *Server) createThreadAndRun(w http.ResponseWriter, r *http.Request) erro
 	if err != nil {
 		return err
 	}
-	return s.startRun(w, r, d.Value, stream, []event{{"thread.created", t.Value}})
+	return s.startRun(w, r, d.Value, how, []event{{"thread.created", t.Value}})
 }
