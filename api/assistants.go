@@ -58,13 +58,17 @@ func setIf[T any](dst **T, v *T) {
 
 // createAssistant: POST /v1/assistants. model is required; the
 // assistant is checked as the API does (assistants.Assistant.Validate)
-// before it is written.
+// before anything is written. tool_resources.file_search.vector_stores
+// makes its vector store first (newToolResources: the store, its files
+// enqueued), then the assistant is written naming it in
+// vector_store_ids; if that write fails, the store is deleted again.
 func (s *Server) createAssistant(w http.ResponseWriter, r *http.Request) error {
 	var q assistantRequest
 	if err := DecodeJSON(r, &q); err != nil {
 		return err
 	}
-	if err := s.checkFileRefs(r.Context(), toolResourceRefs("tool_resources", q.ToolResources)); err != nil {
+	ctx := r.Context()
+	if err := s.checkFileRefs(ctx, toolResourceRefs("tool_resources", q.ToolResources)); err != nil {
 		return err
 	}
 	if q.Model == nil || *q.Model == "" {
@@ -75,8 +79,19 @@ func (s *Server) createAssistant(w http.ResponseWriter, r *http.Request) error {
 	if err := q.apply(&a); err != nil {
 		return err
 	}
-	d, err := s.store.Assistants.Put(r.Context(), a)
+	if err := a.Validate(); err != nil {
+		return err
+	}
+	tr, made, err := s.newToolResources(ctx, "tool_resources", a.ToolResources, false)
 	if err != nil {
+		return err
+	}
+	a.ToolResources = tr
+	d, err := s.store.Assistants.Put(ctx, a)
+	if err != nil {
+		if made != "" {
+			s.dropVectorStore(ctx, made)
+		}
 		return err
 	}
 	return WriteJSON(w, http.StatusOK, d.Value)
@@ -96,7 +111,9 @@ func (s *Server) getAssistant(w http.ResponseWriter, r *http.Request) error {
 }
 
 // modifyAssistant: POST /v1/assistants/{assistant_id}, a conditional
-// update of the members the request carries.
+// update of the members the request carries. As OpenAI's, it takes a
+// vector store by id only: tool_resources.file_search.vector_stores is
+// 400.
 func (s *Server) modifyAssistant(w http.ResponseWriter, r *http.Request) error {
 	id, err := PathID(r, "assistant_id", assistants.PrefixAssistant)
 	if err != nil {
@@ -104,6 +121,9 @@ func (s *Server) modifyAssistant(w http.ResponseWriter, r *http.Request) error {
 	}
 	var q assistantRequest
 	if err := DecodeJSON(r, &q); err != nil {
+		return err
+	}
+	if err := refuseNewVectorStores("tool_resources", q.ToolResources, modifyStoreHint); err != nil {
 		return err
 	}
 	if err := s.checkFileRefs(r.Context(), toolResourceRefs("tool_resources", q.ToolResources)); err != nil {

@@ -24,7 +24,7 @@
 //	             filter), delete
 //	runs         create, retrieve, modify (metadata), list, cancel,
 //	             submit_tool_outputs; runs cannot be deleted
-//	run steps    retrieve, list (include[] accepted)
+//	run steps    retrieve, list (include[]: see file_search below)
 //	files        upload (multipart, streamed to blob storage), retrieve,
 //	             list (purpose filter), delete, content (streamed, with
 //	             single byte ranges); delete also takes the file out of
@@ -51,6 +51,50 @@
 // or run of a listing or create), 400 for wrong id prefixes, validation
 // failures (param names the field) and business rules, never 409 for
 // those (clients retry 409).
+//
+// # file_search resources
+//
+// The server makes the vector stores file_search needs by itself, over
+// the same vectorstore.Service, and enqueues their files for ingestion
+// (which is asynchronous: files are in_progress until indexed):
+//
+//   - tool_resources.file_search.vector_stores: [{file_ids,
+//     chunking_strategy, metadata}] (at most one) on assistant create,
+//     thread create and the thread of create thread and run makes the
+//     store on the spot: the chunking strategy is checked, the files
+//     must exist (404 naming PARAM.file_search.vector_stores[0].file_ids[i]),
+//     the store is made and its files enqueued, then the entity is
+//     written naming it in vector_store_ids (it never stores
+//     vector_stores); if that write fails, the store is deleted again.
+//     Modify assistant, modify thread and the top-level tool_resources of
+//     create thread and run take vector_store_ids only, as OpenAI's:
+//     vector_stores there is 400.
+//   - A message attachment {file_id, tools: [{type: "file_search"}]}
+//     adds the file to the thread's own store: the one its
+//     tool_resources.file_search.vector_store_ids names, else one made
+//     on demand (named "thread THREAD_ID") and set on the thread by a
+//     conditional update; of concurrent requests, on any servers, one
+//     store wins and the others' are deleted, so a thread never has two.
+//     A thread whose store was deleted gets a new one. A file the store
+//     has already (in_progress or completed) is not added again. This
+//     holds for every path that creates messages: message create (the
+//     files are attached before the message is written), the additional
+//     messages of a run create (before the run is written), and the
+//     messages of thread create and create thread and run (after the
+//     new thread is written and before the answer; if attaching fails,
+//     the thread is deleted again).
+//
+// A store made for a thread (by either) expires after 7 days of
+// inactivity (expires_after {anchor: last_active_at, days: 7}), as
+// OpenAI's; one made for an assistant does not expire.
+//
+// Run steps are answered as assistants.PresentStep gives them: the
+// query r2kit keeps with a file_search call (r2kit_query) never leaves
+// the server, and the results' content only with
+// include[]=step_details.tool_calls[*].file_search.results[*].content
+// (also accepted as include) on step list, step get, and the stream of
+// run create and create thread and run; the stream of
+// submit_tool_outputs, which takes no include[], has no content.
 //
 // # Requests
 //

@@ -26,6 +26,15 @@ func messagePath(r *http.Request) (thread, msg string, err error) {
 // createMessage: POST /v1/threads/{thread_id}/messages. A thread with an
 // active run takes no message (400, as OpenAI answered); a missing
 // thread is 404.
+//
+// The files the message attaches for file_search go to the thread's
+// vector store (attachFiles, which makes one on demand) before the
+// message is written: once a message is visible, its files are in the
+// store (in_progress until ingested, which a run waits for). If
+// attaching fails, no message is written and the error is answered; the
+// files already added stay in the store, where they are harmless, and a
+// retry does not add them again. If the message cannot be written after
+// the files were attached, they stay too.
 func (s *Server) createMessage(w http.ResponseWriter, r *http.Request) error {
 	thread, err := PathID(r, "thread_id", assistants.PrefixThread)
 	if err != nil {
@@ -45,6 +54,9 @@ func (s *Server) createMessage(w http.ResponseWriter, r *http.Request) error {
 	}
 	if active {
 		return InvalidRequest("", "Can't add messages to %s while a run %s is active.", thread, run)
+	}
+	if err := s.attachToThread(ctx, thread, fileSearchFiles([]assistants.MessageCreateRequest{q})); err != nil {
+		return err
 	}
 	d, err := s.store.Messages.Create(ctx, thread, &q)
 	if err != nil {

@@ -17,6 +17,13 @@ import (
 //   - strict (false) on the function tools of assistants and runs;
 //   - a file's expires_at (null: kept until deleted).
 //
+// It also removes what r2kit stores for itself: a run step's
+// file_search calls lose their query (r2kit_query) whatever the
+// request, through assistants.PresentStep, which keeps the results'
+// content; the endpoints and the stream remove the content first unless
+// include[] asks for it. WriteJSON and the stream (sseWriter.emit)
+// both go through present, so no r2kit_query reaches a client.
+//
 // The stored objects keep what was asked for, so a run's model call
 // still sends only the members the request set. Other values are
 // returned as they are.
@@ -36,6 +43,14 @@ func present(v any) any {
 		return presentFile(v)
 	case assistants.List[assistants.File]:
 		return presentList(v, presentFile)
+	case assistants.RunStep:
+		return presentStep(v)
+	case *assistants.RunStep:
+		if v != nil {
+			return presentStep(*v)
+		}
+	case assistants.List[assistants.RunStep]:
+		return presentList(v, presentStep)
 	}
 	return v
 }
@@ -66,6 +81,9 @@ func presentAssistant(a assistants.Assistant) any {
 	a.Tools = presentTools(a.Tools)
 	return a
 }
+
+// presentStep: no r2kit_query; the content left in is kept.
+func presentStep(s assistants.RunStep) any { return assistants.PresentStep(s, true) }
 
 func presentThread(t assistants.Thread) any {
 	if t.ToolResources == nil {

@@ -4,6 +4,7 @@ import (
 	"net/http"
 
 	"github.com/r2kit/r2kit/assistants"
+	"github.com/r2kit/r2kit/assistants/store"
 )
 
 // runPath reads the thread_id and run_id of a run route.
@@ -20,6 +21,12 @@ func runPath(r *http.Request) (thread, run string, err error) {
 // run answers 400), with the additional messages after it; then the
 // executor gets it (see RunExecutor). A missing thread or assistant is
 // 404.
+//
+// The files the additional messages attach for file_search go to the
+// thread's vector store first (attachFiles), as for a message create:
+// when the run and its messages are written, the files are in the
+// store. A thread with an active run is refused before that (and again
+// by the run's create). If attaching fails, nothing else is written.
 func (s *Server) createRun(w http.ResponseWriter, r *http.Request) error {
 	thread, err := PathID(r, "thread_id", assistants.PrefixThread)
 	if err != nil {
@@ -29,15 +36,28 @@ func (s *Server) createRun(w http.ResponseWriter, r *http.Request) error {
 	if err := DecodeJSON(r, &q); err != nil {
 		return err
 	}
-	stream, err := s.checkRunRequest(r, &q)
+	how, err := s.checkRunRequest(r, &q)
 	if err != nil {
 		return err
 	}
-	d, err := s.store.Runs.Start(r.Context(), thread, &q)
+	ctx := r.Context()
+	if files := fileSearchFiles(q.AdditionalMessages); len(files) > 0 {
+		run, active, err := s.store.Runs.Active(ctx, thread)
+		if err != nil {
+			return err
+		}
+		if active {
+			return &store.ActiveRunError{ThreadID: thread, RunID: run, Adding: assistants.ObjectRun}
+		}
+		if err := s.attachToThread(ctx, thread, files); err != nil {
+			return err
+		}
+	}
+	d, err := s.store.Runs.Start(ctx, thread, &q)
 	if err != nil {
 		return err
 	}
-	return s.startRun(w, r, d.Value, stream, nil)
+	return s.startRun(w, r, d.Value, how, nil)
 }
 
 // getRun: GET /v1/threads/{thread_id}/runs/{run_id}.

@@ -15,11 +15,13 @@ type event struct {
 
 // startRun hands a run that was just written queued to the executor
 // and answers the request: with the run as written (Enqueue, or no
-// executor), or with the stream (prelude first, then Stream's events).
-// A failed Enqueue marks the run failed and answers the error.
-func (s *Server) startRun(w http.ResponseWriter, r *http.Request, run assistants.Run, stream bool, prelude []event) error {
-	if stream {
-		return s.streamRun(w, r, run.ThreadID, run.ID, prelude)
+// executor), or with the stream (prelude first, then Stream's events;
+// its run steps with file_search results' content if
+// how.stepContent). A failed Enqueue marks the run failed and answers
+// the error.
+func (s *Server) startRun(w http.ResponseWriter, r *http.Request, run assistants.Run, how runAnswer, prelude []event) error {
+	if how.stream {
+		return s.streamRun(w, r, run.ThreadID, run.ID, how.stepContent, prelude)
 	}
 	if s.cfg.Runs != nil {
 		if err := s.cfg.Runs.Enqueue(r.Context(), run.ThreadID, run.ID); err != nil {

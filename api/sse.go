@@ -7,6 +7,8 @@ import (
 	"net/http"
 	"strings"
 	"sync"
+
+	"github.com/r2kit/r2kit/assistants"
 )
 
 // ContentTypeEventStream is the Content-Type of a streamed answer.
@@ -17,19 +19,33 @@ const ContentTypeEventStream = "text/event-stream"
 // out with the first event, so that an error before it can still be an
 // ordinary error answer. emit is safe for concurrent use.
 type sseWriter struct {
-	w       http.ResponseWriter
-	mu      sync.Mutex
-	started bool
+	w http.ResponseWriter
+	// stepContent keeps the content of file_search results in the run
+	// steps emitted (include[], see checkInclude).
+	stepContent bool
+	mu          sync.Mutex
+	started     bool
 }
 
 // errEventName is the error of an event name that cannot be sent.
 var errEventName = errors.New("api: event name empty or holding a line break")
 
 // emit writes one event whose data is v encoded as JSON (a json.RawMessage
-// is sent as it is). It fails if the client has gone away.
+// is sent as it is), as present gives it; a run step (assistants.RunStep
+// or a pointer to one) is sent as assistants.PresentStep gives it, with
+// file_search results' content only if e.stepContent. It fails if the
+// client has gone away.
 func (e *sseWriter) emit(name string, v any) error {
 	if name == "" || strings.ContainsAny(name, "\r\n") {
 		return errEventName
+	}
+	switch st := v.(type) {
+	case assistants.RunStep:
+		v = assistants.PresentStep(st, e.stepContent)
+	case *assistants.RunStep:
+		if st != nil {
+			v = assistants.PresentStep(*st, e.stepContent)
+		}
 	}
 	var data bytes.Buffer
 	enc := json.NewEncoder(&data)
@@ -76,12 +92,13 @@ func (e *sseWriter) isStarted() bool {
 func (e *sseWriter) done() error { return e.write("done", []byte("[DONE]")) }
 
 // streamRun answers with the stream of a run: the prelude events, then
-// the events of RunExecutor.Stream, then done. An error of Stream before
+// the events of RunExecutor.Stream, then done. Run steps carry the
+// content of file_search results only if stepContent. An error of Stream before
 // anything was sent is answered as usual; after, it is sent as an
 // "error" event whose data is the error envelope {"error":{...}} (what
 // the OpenAI SDKs look for to raise it) before done.
-func (s *Server) streamRun(w http.ResponseWriter, r *http.Request, thread, run string, prelude []event) error {
-	sw := &sseWriter{w: w}
+func (s *Server) streamRun(w http.ResponseWriter, r *http.Request, thread, run string, stepContent bool, prelude []event) error {
+	sw := &sseWriter{w: w, stepContent: stepContent}
 	for _, ev := range prelude {
 		if err := sw.emit(ev.name, ev.data); err != nil {
 			return err

@@ -7,7 +7,10 @@ import (
 )
 
 // listSteps: GET /v1/threads/{thread_id}/runs/{run_id}/steps, with the
-// list parameters and include[]. A missing run is 404.
+// list parameters and include[]. Each step is answered as
+// assistants.PresentStep gives it: file_search results have their
+// content only with include[]=assistants.IncludeFileSearchContent. A
+// missing run is 404.
 func (s *Server) listSteps(w http.ResponseWriter, r *http.Request) error {
 	thread, run, err := runPath(r)
 	if err != nil {
@@ -17,18 +20,22 @@ func (s *Server) listSteps(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := checkInclude(r); err != nil {
+	content, err := checkInclude(r)
+	if err != nil {
 		return err
 	}
 	l, err := s.store.Steps.List(r.Context(), thread, run, p)
 	if err != nil {
 		return err
 	}
+	for i := range l.Data {
+		l.Data[i] = assistants.PresentStep(l.Data[i], content)
+	}
 	return WriteJSON(w, http.StatusOK, l)
 }
 
 // getStep: GET /v1/threads/{thread_id}/runs/{run_id}/steps/{step_id},
-// with include[].
+// with include[], presented as listSteps presents steps.
 func (s *Server) getStep(w http.ResponseWriter, r *http.Request) error {
 	thread, run, err := runPath(r)
 	if err != nil {
@@ -38,12 +45,13 @@ func (s *Server) getStep(w http.ResponseWriter, r *http.Request) error {
 	if err != nil {
 		return err
 	}
-	if err := checkInclude(r); err != nil {
+	content, err := checkInclude(r)
+	if err != nil {
 		return err
 	}
 	d, err := s.store.Steps.Get(r.Context(), thread, run, id)
 	if err != nil {
 		return err
 	}
-	return WriteJSON(w, http.StatusOK, d.Value)
+	return WriteJSON(w, http.StatusOK, assistants.PresentStep(d.Value, content))
 }

@@ -16,17 +16,33 @@ type threadAndRunRequest struct {
 }
 
 // createThreadAndRun: POST /v1/threads/runs. The assistant is read and
-// the request checked before anything is written; then the thread is
-// created with its messages, and the run in it (if the run cannot be
-// written, the thread is deleted again). A stream starts with
-// "thread.created".
+// the request checked before anything is written. Then, in order:
+//
+//  1. thread.tool_resources.file_search.vector_stores makes its store
+//     (newToolResources: the store, its files enqueued);
+//  2. the thread is created with its messages, and the run in it (if
+//     the run cannot be written, the thread is deleted again);
+//  3. the files the thread's messages attach for file_search go to the
+//     thread's store (attachFiles);
+//  4. the run is handed to the executor (startRun).
+//
+// The run is not executed before 4, and nobody else knows the thread
+// yet, so nothing reads the thread's store before its files are in it.
+// If 2 or 3 fails, the thread (with its run) and the stores this
+// request made are deleted, best effort, and the error answered. A
+// stream starts with "thread.created". The top-level tool_resources
+// (used for the thread when the thread has none) takes vector_store_ids
+// only, as OpenAI's: vector_stores there is 400.
 func (s *Server) createThreadAndRun(w http.ResponseWriter, r *http.Request) error {
 	var q threadAndRunRequest
 	if err := DecodeJSON(r, &q); err != nil {
 		return err
 	}
-	stream, err := s.checkRunRequest(r, &q.RunCreateRequest)
+	how, err := s.checkRunRequest(r, &q.RunCreateRequest)
 	if err != nil {
+		return err
+	}
+	if err := refuseNewVectorStores("tool_resources", q.ToolResources, threadAndRunStoreHint); err != nil {
 		return err
 	}
 	tq := q.Thread
@@ -39,12 +55,26 @@ func (s *Server) createThreadAndRun(w http.ResponseWriter, r *http.Request) erro
 	if err := tq.Validate(); err != nil {
 		return nestParam("thread", err)
 	}
-	if err := s.checkFileRefs(r.Context(), threadAndRunRefs(&q)); err != nil {
+	ctx := r.Context()
+	if err := s.checkFileRefs(ctx, threadAndRunRefs(&q)); err != nil {
 		return err
 	}
-	t, d, err := s.store.StartThread(r.Context(), tq, &q.RunCreateRequest)
+	tr, made, err := s.newToolResources(ctx, "thread.tool_resources", tq.ToolResources, true)
 	if err != nil {
 		return err
 	}
-	return s.startRun(w, r, d.Value, stream, []event{{"thread.created", t.Value}})
+	tq.ToolResources = tr
+	t, d, err := s.store.StartThread(ctx, tq, &q.RunCreateRequest)
+	if err != nil {
+		if made != "" {
+			s.dropVectorStore(ctx, made)
+		}
+		return err
+	}
+	thread, attached, err := s.attachFiles(ctx, t.Value, fileSearchFiles(tq.Messages))
+	if err != nil {
+		s.dropThread(ctx, t.Value.ID, made, attached)
+		return err
+	}
+	return s.startRun(w, r, d.Value, how, []event{{"thread.created", thread}})
 }

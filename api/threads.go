@@ -15,21 +15,50 @@ type threadModifyRequest struct {
 }
 
 // createThread: POST /v1/threads, with its initial messages (the body is
-// optional). If a message cannot be written, the thread is deleted again
+// optional). In order, after the request is checked:
+//
+//  1. tool_resources.file_search.vector_stores makes its store
+//     (newToolResources: the store, its files enqueued);
+//  2. the thread is written, naming that store, then its messages; if a
+//     message cannot be written, the thread is deleted again;
+//  3. the files the messages attach for file_search go to the thread's
+//     store (attachFiles: the store of step 1 or of vector_store_ids, or
+//     one made now and set on the thread).
+//
+// Nobody knows the new thread's id before the answer, so nothing can
+// use the thread between 2 and 3. If 2 or 3 fails, the thread (if
+// written) and the stores this request made are deleted, best effort,
 // and the error answered.
 func (s *Server) createThread(w http.ResponseWriter, r *http.Request) error {
 	var q assistants.ThreadCreateRequest
 	if err := DecodeJSON(r, &q); err != nil {
 		return err
 	}
-	if err := s.checkFileRefs(r.Context(), threadRefs("", &q)); err != nil {
+	ctx := r.Context()
+	if err := s.checkFileRefs(ctx, threadRefs("", &q)); err != nil {
 		return err
 	}
-	d, err := s.store.Threads.Create(r.Context(), &q)
+	if err := q.Validate(); err != nil {
+		return err
+	}
+	tr, made, err := s.newToolResources(ctx, "tool_resources", q.ToolResources, true)
 	if err != nil {
 		return err
 	}
-	return WriteJSON(w, http.StatusOK, d.Value)
+	q.ToolResources = tr
+	d, err := s.store.Threads.Create(ctx, &q)
+	if err != nil {
+		if made != "" {
+			s.dropVectorStore(ctx, made)
+		}
+		return err
+	}
+	t, attached, err := s.attachFiles(ctx, d.Value, fileSearchFiles(q.Messages))
+	if err != nil {
+		s.dropThread(ctx, d.Value.ID, made, attached)
+		return err
+	}
+	return WriteJSON(w, http.StatusOK, t)
 }
 
 // getThread: GET /v1/threads/{thread_id}.
@@ -45,7 +74,9 @@ func (s *Server) getThread(w http.ResponseWriter, r *http.Request) error {
 	return WriteJSON(w, http.StatusOK, d.Value)
 }
 
-// modifyThread: POST /v1/threads/{thread_id}.
+// modifyThread: POST /v1/threads/{thread_id}. As OpenAI's, it takes a
+// vector store by id only: tool_resources.file_search.vector_stores is
+// 400.
 func (s *Server) modifyThread(w http.ResponseWriter, r *http.Request) error {
 	id, err := PathID(r, "thread_id", assistants.PrefixThread)
 	if err != nil {
@@ -53,6 +84,9 @@ func (s *Server) modifyThread(w http.ResponseWriter, r *http.Request) error {
 	}
 	var q threadModifyRequest
 	if err := DecodeJSON(r, &q); err != nil {
+		return err
+	}
+	if err := refuseNewVectorStores("tool_resources", q.ToolResources, modifyStoreHint); err != nil {
 		return err
 	}
 	if err := s.checkFileRefs(r.Context(), toolResourceRefs("tool_resources", q.ToolResources)); err != nil {

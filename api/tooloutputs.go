@@ -49,7 +49,9 @@ func (s *Server) submitToolOutputs(w http.ResponseWriter, r *http.Request) error
 	if err != nil {
 		return err
 	}
-	return s.startRun(w, r, d.Value, stream, nil)
+	// submit_tool_outputs takes no include[]: its stream's steps carry
+	// no file_search content.
+	return s.startRun(w, r, d.Value, runAnswer{stream: stream}, nil)
 }
 
 // acceptsOutputs checks that run waits for tool outputs and that q
