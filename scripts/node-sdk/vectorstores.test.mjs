@@ -9,71 +9,31 @@
 //   R2KIT_BIN=/path/to/r2kit npm test
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import OpenAI, { toFile } from 'openai';
+import { toFile } from 'openai';
+import { serve, newClient, upload, waitStore } from './r2kit.mjs';
 
 let client;
 let server;
-let dataDir;
-
-// startServer runs R2KIT_BIN serve on a free port and resolves with its
-// base URL once it says where it listens.
-function startServer(bin, key) {
-  dataDir = mkdtempSync(join(tmpdir(), 'r2kit-node-'));
-  server = spawn(bin, ['serve', '--addr', '127.0.0.1:0', '--bucket', dataDir, '--api-key', key], {
-    stdio: ['ignore', 'ignore', 'pipe'],
-  });
-  return new Promise((resolve, reject) => {
-    let log = '';
-    server.stderr.on('data', (chunk) => {
-      log += chunk;
-      const m = /listening on (http:\/\/\S+)/.exec(log);
-      if (m) resolve(m[1] + '/v1');
-    });
-    server.on('exit', (code) => reject(new Error(`r2kit serve exited with ${code}:\n${log}`)));
-  });
-}
 
 before(async () => {
   let baseURL = process.env.R2KIT_BASE_URL;
-  let apiKey = process.env.R2KIT_API_KEY || 'sk-node-sdk-test';
+  const apiKey = process.env.R2KIT_API_KEY || 'sk-node-sdk-test';
   if (!baseURL) {
     const bin = process.env.R2KIT_BIN;
     assert.ok(bin, 'set R2KIT_BASE_URL (a running r2kit serve) or R2KIT_BIN (an r2kit binary to start)');
-    baseURL = await startServer(bin, apiKey);
+    server = await serve(bin, apiKey);
+    baseURL = server.baseURL;
   }
-  client = new OpenAI({ baseURL, apiKey, maxRetries: 0 });
+  client = newClient(baseURL, apiKey);
 });
 
-after(() => {
-  if (server) {
-    server.kill('SIGTERM');
-  }
-  if (dataDir) {
-    rmSync(dataDir, { recursive: true, force: true });
-  }
+after(async () => {
+  await server?.stop();
 });
-
-async function upload(name, text) {
-  const f = await client.files.create({ file: await toFile(Buffer.from(text), name), purpose: 'assistants' });
-  return f.id;
-}
-
-async function waitStore(id) {
-  for (let i = 0; i < 600; i++) {
-    const v = await client.vectorStores.retrieve(id);
-    if (v.status !== 'in_progress' && v.file_counts.in_progress === 0) return v;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`vector store ${id} is still in progress`);
-}
 
 test('vector store lifecycle, files and search', async () => {
-  const a = await upload('apples.txt', 'apples grow in orchards and apples are sweet');
-  const b = await upload('carrots.md', '# Carrots\n\ncarrots grow in fields');
+  const a = await upload(client, 'apples.txt', 'apples grow in orchards and apples are sweet');
+  const b = await upload(client, 'carrots.md', '# Carrots\n\ncarrots grow in fields');
 
   let vs = await client.vectorStores.create({
     name: 'node', file_ids: [a, b], metadata: { sdk: 'node' },
@@ -82,7 +42,7 @@ test('vector store lifecycle, files and search', async () => {
   assert.equal(vs.object, 'vector_store');
   assert.match(vs.id, /^vs_/);
   assert.equal(vs.status, 'in_progress');
-  vs = await waitStore(vs.id);
+  vs = await waitStore(client, vs.id);
   assert.equal(vs.status, 'completed');
   assert.deepEqual(vs.file_counts, { in_progress: 0, completed: 2, failed: 0, cancelled: 0, total: 2 });
   assert.equal(vs.expires_after.days, 3);
@@ -101,7 +61,7 @@ test('vector store lifecycle, files and search', async () => {
   await client.vectorStores.files.update(f.id, { vector_store_id: vs.id, attributes: { kind: 'fruit', rank: 2 } });
 
   const batchFiles = [];
-  for (let i = 0; i < 5; i++) batchFiles.push(await upload(`n${i}.txt`, `note ${i} mentions orchards`));
+  for (let i = 0; i < 5; i++) batchFiles.push(await upload(client, `n${i}.txt`, `note ${i} mentions orchards`));
   const batch = await client.vectorStores.fileBatches.createAndPoll(vs.id,
     { file_ids: batchFiles, attributes: { kind: 'note' } }, { pollIntervalMs: 50 });
   assert.equal(batch.object, 'vector_store.files_batch');
