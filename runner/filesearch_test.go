@@ -538,3 +538,40 @@ func TestFileSearchToolSettings(t *testing.T) {
 		t.Errorf("tool output without results: %q", outs)
 	}
 }
+
+// TestFileSearchAttachment: a file attached to a message for
+// file_search, on a thread with no vector store of its own and an
+// assistant with none, is put in a store made for the thread; the run
+// waits for it to be indexed and answers from it.
+func TestFileSearchAttachment(t *testing.T) {
+	fm := fakemodel.New()
+	fm.Default = searchingModel
+	l := startLive(t, memstore.New(), fm)
+	ctx := t.Context()
+	f, err := l.c.Files.New(ctx, openai.FileNewParams{File: openai.File(strings.NewReader(corpus["lighthouse.txt"]), "lighthouse.txt", "text/plain"),
+		Purpose: openai.FilePurposeAssistants})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := l.c.Beta.Assistants.New(ctx, openai.BetaAssistantNewParams{Model: "fake-model",
+		Tools: []openai.AssistantToolUnionParam{{OfFileSearch: &openai.FileSearchToolParam{}}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	th, err := l.c.Beta.Threads.New(ctx, openai.BetaThreadNewParams{Messages: []openai.BetaThreadNewParamsMessage{{
+		Role: "user", Content: openai.BetaThreadNewParamsMessageContentUnion{OfString: openai.String(question)},
+		Attachments: []openai.BetaThreadNewParamsMessageAttachment{{FileID: openai.String(f.ID),
+			Tools: []openai.BetaThreadNewParamsMessageAttachmentToolUnion{{OfFileSearch: &openai.BetaThreadNewParamsMessageAttachmentToolFileSearch{}}}}},
+	}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ids := th.ToolResources.FileSearch.VectorStoreIDs; len(ids) != 1 {
+		t.Fatalf("the thread's vector stores: %v", ids)
+	}
+	run := l.createAndPoll(th.ID, openai.BetaThreadRunNewParams{AssistantID: a.ID})
+	if run.Status != openai.RunStatusCompleted {
+		t.Fatalf("run %s: %+v", run.Status, run.LastError)
+	}
+	checkCitedAnswer(t, l, th.ID, map[string]string{"lighthouse.txt": f.ID})
+}
