@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"maps"
+	"sync/atomic"
 
 	"github.com/r2kit/r2kit/resilience"
 	"github.com/r2kit/r2kit/storage"
@@ -44,63 +45,118 @@ func (o *op) finish(out []byte, etag string, md map[string]string, err error) {
 // context, retries used up) were not applied by any write.
 //
 // more, if not nil, returns the ops of key that arrived since the batch
-// began (and takes them from the queue): before each retry the batch
-// takes them in, so that ops arriving while it waits out a conflict or
-// a throttled store's Retry-After commit with it, in one write, instead
-// of waiting for a batch of their own. On a store that allows one write
+// began (and takes them from the queue): before each read the batch
+// takes them in, so that ops arriving while it waits for the key's write
+// turn (see writeTurn), a conflict's backoff or a throttled store's
+// Retry-After commit with it, in one write, instead of waiting for a
+// batch of their own. On a store that allows one write
 // per second per key (R2), this is what lets a hot key commit as many
 // Updates per second as there are callers.
 func (s *Store) runBatch(key string, ops []*op, more func() []*op) {
 	ctx, cancel := s.commitContext(ops[0].ctx)
 	defer cancel()
 	for attempt := 1; ; attempt++ {
-		ops = s.dropCancelled(ops)
-		if len(ops) == 0 {
-			return
-		}
-		snap, err := s.load(ctx, key)
-		if err != nil && !errTransient(err) {
-			failAll(ops, err)
-			return
-		}
+		turn, err := s.writeTurn(ctx, key, ops)
 		if err != nil {
-			if ops = s.retryOrFail(ctx, key, ops, attempt, err); len(ops) == 0 {
+			if ops = s.dropCancelled(ops); len(ops) > 0 {
+				failAll(ops, err)
+			}
+			return
+		}
+		ops = s.dropCancelled(s.takeMore(ops, more))
+		if len(ops) == 0 {
+			turn.Release()
+			return
+		}
+		next, cause := s.attempt(turn.Bind(ctx), key, ops)
+		turn.Release()
+		switch next {
+		case stepDone:
+			return
+		case stepRetry:
+			if ops = s.retryOrFail(ctx, key, ops, attempt, cause); len(ops) == 0 {
 				return
 			}
-			ops = s.takeMore(ops, more)
-			continue
 		}
-		body, md, outs := applyAll(snap, ops)
-		if !changed(snap, body, outs) {
-			if snap.fromCache && !s.stillCurrent(ctx, key, snap.etag) {
-				continue // stale cache entry: read again, not a retry
-			}
-			finishAll(ops, outs, snap.etag, snap.md)
-			return
-		}
-		s.onBatch(key, countApplied(outs))
-		cond := conditionFor(snap)
-		attrs, err := s.write(ctx, key, body, &cond, md)
-		if err == nil {
-			finishAll(ops, outs, attrs.ETag, md)
-			return
-		}
-		conflict := errors.Is(err, ErrConflict)
-		if conflict {
-			s.onConflict(key)
-			if snap.fromCache {
-				continue // the cached ETag was stale: read again, not a retry
-			}
-		}
-		if !conflict && !errTransient(err) {
-			failAll(ops, err)
-			return
-		}
-		if ops = s.retryOrFail(ctx, key, ops, attempt, err); len(ops) == 0 {
-			return
-		}
-		ops = s.takeMore(ops, more)
 	}
+}
+
+// step is what an attempt of a batch leaves to do.
+type step int
+
+const (
+	stepDone   step = iota // every op is finished
+	stepReread             // read again at once: a stale cache entry, not a retry
+	stepRetry              // count a retry, back off and try again
+)
+
+// attempt applies ops to one read of key and writes the result if it
+// changed. It finishes the ops unless it returns stepReread, or
+// stepRetry with the cause.
+func (s *Store) attempt(ctx context.Context, key string, ops []*op) (step, error) {
+	snap, err := s.load(ctx, key)
+	if err != nil && !errTransient(err) {
+		failAll(ops, err)
+		return stepDone, nil
+	}
+	if err != nil {
+		return stepRetry, err
+	}
+	body, md, outs := applyAll(snap, ops)
+	if !changed(snap, body, outs) {
+		if snap.fromCache && !s.stillCurrent(ctx, key, snap.etag) {
+			return stepReread, nil
+		}
+		finishAll(ops, outs, snap.etag, snap.md)
+		return stepDone, nil
+	}
+	s.onBatch(key, countApplied(outs))
+	cond := conditionFor(snap)
+	attrs, err := s.write(ctx, key, body, &cond, md)
+	if err == nil {
+		finishAll(ops, outs, attrs.ETag, md)
+		return stepDone, nil
+	}
+	conflict := errors.Is(err, ErrConflict)
+	if conflict {
+		s.onConflict(key)
+		if snap.fromCache {
+			return stepReread, nil // the cached ETag was stale
+		}
+	}
+	if !conflict && !errTransient(err) {
+		failAll(ops, err)
+		return stepDone, nil
+	}
+	return stepRetry, err
+}
+
+// writeTurn takes key's write turn on a store that paces writes to a key
+// (storage.WritePacer, R2), before the batch reads: nothing else in the
+// process writes key between the read and the write, and the Updates
+// that arrive while the batch waits join it. The wait ends early when
+// every op's context is done.
+func (s *Store) writeTurn(ctx context.Context, key string, ops []*op) (storage.WriteTurn, error) {
+	wctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	left := atomic.Int64{}
+	left.Store(int64(len(ops)))
+	stops := make([]func() bool, len(ops))
+	for i, o := range ops {
+		stops[i] = context.AfterFunc(o.ctx, func() {
+			if left.Add(-1) == 0 {
+				cancel()
+			}
+		})
+	}
+	turn, err := storage.TakeWriteTurn(wctx, s.b, key)
+	for _, stop := range stops {
+		stop()
+	}
+	if err != nil {
+		return nil, storage.Wrap("update", key, nil, err)
+	}
+	return turn, nil
 }
 
 // takeMore appends the ops that more returns to ops.

@@ -13,7 +13,9 @@ type R2Options struct {
 	// Profile configures the proxy; nil means R2's documented behaviour,
 	// one write per second per key included.
 	Profile *r2profile.Options
-	// Store configures the s3store Bucket; its R2 field is set.
+	// Store configures the s3store Bucket; its R2 field is set. A zero
+	// WriteInterval paces writes to the profile's limit (as r2:// URLs
+	// do); a negative one sends them unpaced, for the limit to refuse.
 	Store *s3store.Options
 }
 
@@ -49,6 +51,9 @@ func newR2Bucket(t testing.TB, s S3Server, opts *R2Options) (*s3store.Bucket, *r
 		so = *o.Store
 	}
 	so.R2 = true
+	if rate := profileRate(o.Profile); so.WriteInterval == 0 && rate > 0 {
+		so.WriteInterval = time.Duration(float64(time.Second) / rate)
+	}
 	if so.TombstoneGrace == 0 {
 		so.TombstoneGrace = 6 * time.Second
 	}
@@ -63,4 +68,14 @@ func newR2Bucket(t testing.TB, s S3Server, opts *R2Options) (*s3store.Bucket, *r
 	b := s3store.New(through.Client(), name, &so)
 	t.Cleanup(func() { _ = b.Close() })
 	return b, proxy
+}
+
+// profileRate is the write limit per key of a profile, or a negative
+// number for none.
+func profileRate(p *r2profile.Options) float64 {
+	switch {
+	case p == nil || p.WritesPerSecond == 0:
+		return r2profile.DefaultWritesPerSecond
+	}
+	return p.WritesPerSecond
 }

@@ -40,6 +40,7 @@ import (
 	"net/http/httptest"
 	"net/http/httputil"
 	"net/url"
+	"slices"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -71,6 +72,13 @@ type Stats struct {
 	Rewritten          int64 // answers rewritten to R2's 412
 }
 
+// Write is one write request the proxy saw.
+type Write struct {
+	Key       string // the object key, without the bucket
+	At        time.Time
+	Throttled bool // refused with 429
+}
+
 // Server is a running R2 profile proxy.
 type Server struct {
 	// URL is the proxy's base URL, for s3.Options.BaseEndpoint.
@@ -84,6 +92,7 @@ type Server struct {
 
 	mu   sync.Mutex
 	keys map[string]*bucket // token bucket per bucket/key
+	log  []Write
 
 	writes, throttled, condDeletes, rewritten atomic.Int64
 }
@@ -140,6 +149,15 @@ func (s *Server) Stats() Stats {
 	}
 }
 
+// Writes returns every write request seen so far, in arrival order,
+// those refused by the limit included. Writes are logged only when the
+// limit is on (Options.WritesPerSecond not negative).
+func (s *Server) Writes() []Write {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.log)
+}
+
 // serve applies R2's refusals, then forwards.
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	if r.Method == http.MethodDelete && isObject(r) && !r.URL.Query().Has("uploadId") && conditional(r.Header) {
@@ -173,10 +191,13 @@ func (s *Server) admit(key string) (time.Duration, bool) {
 	}
 	b.tokens = min(s.burst, b.tokens+now.Sub(b.at).Seconds()*s.rate)
 	b.at = now
+	_, object, _ := strings.Cut(key, "/")
 	if b.tokens >= 1 {
 		b.tokens--
+		s.log = append(s.log, Write{Key: object, At: now})
 		return 0, true
 	}
+	s.log = append(s.log, Write{Key: object, At: now, Throttled: true})
 	return time.Duration((1 - b.tokens) / s.rate * float64(time.Second)), false
 }
 

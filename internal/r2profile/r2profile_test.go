@@ -2,6 +2,8 @@ package r2profile_test
 
 import (
 	"errors"
+	"fmt"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -66,6 +68,14 @@ func TestWriteLimit(t *testing.T) {
 	}
 	if st := p.Stats(); st.Throttled != 1 || st.Writes != 3 {
 		t.Errorf("stats %+v, want 3 writes and 1 throttled", st)
+	}
+	var log []string
+	for _, w := range p.Writes() {
+		log = append(log, fmt.Sprintf("%s@%d throttled=%v", w.Key, w.At.Unix(), w.Throttled))
+	}
+	want := []string{"k@1000 throttled=false", "k@1000 throttled=true", "other@1000 throttled=false", "k@1001 throttled=false"}
+	if !slices.Equal(log, want) {
+		t.Errorf("Writes() = %q, want %q", log, want)
 	}
 }
 

@@ -63,7 +63,10 @@ func (b *Bucket) deleteObject(ctx context.Context, key, etag string, asked bool)
 	}
 	in.IfMatch = aws.String(etag)
 	if !asked {
-		_, err := b.client.DeleteObject(ctx, in)
+		err := b.paced(ctx, key, func() error {
+			_, err := b.client.DeleteObject(ctx, in)
+			return err
+		})
 		if err != nil && httpStatus(err) == http.StatusNotFound {
 			// Deleted meanwhile, perhaps by an SDK retry of this request.
 			return nil
@@ -74,7 +77,11 @@ func (b *Bucket) deleteObject(ctx context.Context, key, etag string, asked bool)
 		return nil
 	}
 	t := &sendTracker{}
-	if _, err := b.client.DeleteObject(ctx, in, sendOnce(t)); err != nil {
+	err := b.paced(ctx, key, func() error {
+		_, err := b.client.DeleteObject(ctx, in, sendOnce(t))
+		return err
+	})
+	if err != nil {
 		return mapError("delete", key, err, conditional, t)
 	}
 	return nil

@@ -230,7 +230,11 @@ func (u *upload) complete(ctx context.Context, total int64) (*storage.Attrs, err
 	}
 	in.IfMatch, in.IfNoneMatch = w.conditionHeaders()
 	c, t, optFns := w.condition()
-	out, err := b.client.CompleteMultipartUpload(ctx, in, optFns...)
+	var out *s3.CompleteMultipartUploadOutput
+	err := b.paced(ctx, w.key, func() (err error) {
+		out, err = b.client.CompleteMultipartUpload(ctx, in, optFns...)
+		return err
+	})
 	if err != nil {
 		err = mapError("put", w.key, err, c, t)
 		if w.kind == guardWrite && errors.Is(err, storage.ErrPreconditionFailed) {

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/config"
@@ -47,6 +48,9 @@ func init() {
 //	prefix       Options.Prefix
 //	part_size    Options.PartSize in bytes, at least 5 MiB
 //	concurrency  Options.Concurrency
+//	write_interval  Options.WriteInterval, a Go duration such as 1s or
+//	             500ms; 0 turns pacing off (r2: default 1s, R2's limit
+//	             of one write per second to a key; s3: default 0)
 //
 // Open resolves the credentials before it returns: none is a
 // *CredentialsError, one line naming the variables to set. For r2:// the
@@ -92,8 +96,8 @@ type urlConfig struct {
 }
 
 var urlParams = map[string][]string{
-	"s3": {"region", "endpoint", "path_style", "prefix", "part_size", "concurrency"},
-	"r2": {"account", "endpoint", "prefix", "part_size", "concurrency"},
+	"s3": {"region", "endpoint", "path_style", "prefix", "part_size", "concurrency", "write_interval"},
+	"r2": {"account", "endpoint", "prefix", "part_size", "concurrency", "write_interval"},
 }
 
 // parseURL checks an s3:// or r2:// URL and returns its settings.
@@ -154,6 +158,7 @@ func (c *urlConfig) r2(account string) error {
 	c.region = "auto"
 	c.pathStyle = true
 	c.opts.R2 = true
+	c.opts.WriteInterval = DefaultR2WriteInterval
 	switch {
 	case account == "" && c.endpoint == "":
 		return fmt.Errorf("s3store: r2:// needs ?account=ACCOUNT_ID (or ?endpoint=)")
@@ -165,7 +170,7 @@ func (c *urlConfig) r2(account string) error {
 	return nil
 }
 
-// sizes reads part_size and concurrency.
+// sizes reads part_size, concurrency and write_interval.
 func (c *urlConfig) sizes(q url.Values) error {
 	if v := q.Get("part_size"); v != "" {
 		n, err := strconv.ParseInt(v, 10, 64)
@@ -180,6 +185,13 @@ func (c *urlConfig) sizes(q url.Values) error {
 			return fmt.Errorf("s3store: concurrency %q is not a positive number", v)
 		}
 		c.opts.Concurrency = n
+	}
+	if v := q.Get("write_interval"); v != "" {
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 0 {
+			return fmt.Errorf("s3store: write_interval %q is not a duration such as 1s or 500ms, or 0", v)
+		}
+		c.opts.WriteInterval = d
 	}
 	return nil
 }

@@ -82,12 +82,42 @@ func TestOpenURL(t *testing.T) {
 		"r2://bkt",
 		"r2://bkt?account=evil.example.com/",
 		"r2://bkt?account=abc&region=us-east-1",
+		"r2://bkt?account=abc&write_interval=fast",
+		"s3://bkt?write_interval=-1s",
 	} {
 		t.Run("Refuses/"+bad, func(t *testing.T) {
 			if _, err := storage.Open(t.Context(), bad); err == nil {
 				t.Errorf("storage.Open(%q) succeeded", bad)
 			}
 		})
+	}
+}
+
+// TestOpenWriteInterval: r2:// paces writes to a key at R2's one per
+// second unless write_interval says otherwise; s3:// does not pace.
+func TestOpenWriteInterval(t *testing.T) {
+	t.Setenv("AWS_ACCESS_KEY_ID", "k")
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "s")
+	t.Setenv("AWS_CONFIG_FILE", "/nonexistent")
+	t.Setenv("AWS_SHARED_CREDENTIALS_FILE", "/nonexistent")
+	for raw, want := range map[string]time.Duration{
+		"r2://bkt?account=abc":                        time.Second,
+		"r2://bkt?account=abc&write_interval=0":       0,
+		"r2://bkt?account=abc&write_interval=1500ms":  1500 * time.Millisecond,
+		"s3://bkt?region=us-east-1":                   0,
+		"s3://bkt?region=us-east-1&write_interval=1s": time.Second,
+	} {
+		u, err := url.Parse(raw)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := s3store.Open(t.Context(), u)
+		if err != nil {
+			t.Fatalf("Open(%s): %v", raw, err)
+		}
+		if got := b.WriteInterval(); got != want {
+			t.Errorf("Open(%s).WriteInterval() = %v, want %v", raw, got, want)
+		}
 	}
 }
 

@@ -232,7 +232,11 @@ func (w *write) single(ctx context.Context, body io.ReadSeeker, n int64) (*stora
 	guards := 0
 	for attempt := 1; ; attempt++ {
 		c, t, optFns := w.condition()
-		out, err := b.client.PutObject(ctx, in, optFns...)
+		var out *s3.PutObjectOutput
+		err := b.paced(ctx, w.key, func() (err error) {
+			out, err = b.client.PutObject(ctx, in, optFns...)
+			return err
+		})
 		if err == nil {
 			return w.attrs(ctx, n, aws.ToString(out.ETag))
 		}

@@ -64,6 +64,15 @@ type Options struct {
 	// some keys that S3 and R2 store as they are, for example
 	// ValidatePathKey for filesystem-backed servers.
 	ValidateKey func(key string) error
+	// WriteInterval, if positive, spaces the writes this Bucket sends to
+	// one key (PutObject, CompleteMultipartUpload, DeleteObject): each
+	// starts at least WriteInterval after the answer to the previous
+	// one, and waits for its turn instead of being refused. R2 allows
+	// one write per second to an object name (DefaultR2WriteInterval,
+	// what Open sets for r2:// URLs). Writes from other processes are
+	// not seen: it keeps one process under the limit, and group commit
+	// (package doc) makes that one write carry every waiting update.
+	WriteInterval time.Duration
 }
 
 // Bucket is a storage.Bucket over one S3 bucket. It is safe for
@@ -82,6 +91,7 @@ type Bucket struct {
 	closed     atomic.Bool
 	presign    *s3.PresignClient
 	presignO   sync.Once
+	pace       *pacer // nil without Options.WriteInterval
 }
 
 var _ storage.Bucket = (*Bucket)(nil)
@@ -113,6 +123,7 @@ func New(client *s3.Client, bucket string, opts *Options) *Bucket {
 		tombstones: o.R2 || o.EmulateConditionalDelete,
 		grace:      cmp.Or(o.TombstoneGrace, DefaultTombstoneGrace),
 		validate:   o.ValidateKey,
+		pace:       newPacer(o.WriteInterval),
 	}
 	b.parts = newPartPool(b.conc, b.partSize)
 	return b

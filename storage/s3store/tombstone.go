@@ -128,14 +128,17 @@ func (b *Bucket) tombstoneDelete(ctx context.Context, key, want string) error {
 func (b *Bucket) putTombstone(ctx context.Context, key, etag string) (string, error) {
 	body, id := newTombstone()
 	t := &sendTracker{}
-	_, err := b.client.PutObject(ctx, &s3.PutObjectInput{
-		Bucket:        &b.bucket,
-		Key:           aws.String(b.prefix + key),
-		Body:          bytes.NewReader(body),
-		ContentLength: aws.Int64(int64(len(body))),
-		Metadata:      map[string]string{storage.MetaTombstone: id},
-		IfMatch:       aws.String(storage.NormalizeETag(etag)),
-	}, whenRequired, sendOnce(t))
+	err := b.paced(ctx, key, func() error {
+		_, err := b.client.PutObject(ctx, &s3.PutObjectInput{
+			Bucket:        &b.bucket,
+			Key:           aws.String(b.prefix + key),
+			Body:          bytes.NewReader(body),
+			ContentLength: aws.Int64(int64(len(body))),
+			Metadata:      map[string]string{storage.MetaTombstone: id},
+			IfMatch:       aws.String(storage.NormalizeETag(etag)),
+		}, whenRequired, sendOnce(t))
+		return err
+	})
 	if err == nil {
 		return id, nil
 	}
@@ -181,10 +184,13 @@ func (b *Bucket) removeTombstone(ctx context.Context, key, id string, start time
 	ctx, cancel := context.WithDeadline(ctx, deadline)
 	defer cancel()
 	for {
-		_, err := b.client.DeleteObject(ctx, &s3.DeleteObjectInput{
-			Bucket: &b.bucket,
-			Key:    aws.String(b.prefix + key),
-		}, func(o *s3.Options) { o.Retryer = retry.AddWithMaxAttempts(o.Retryer, 1) })
+		err := b.paced(ctx, key, func() error {
+			_, err := b.client.DeleteObject(ctx, &s3.DeleteObjectInput{
+				Bucket: &b.bucket,
+				Key:    aws.String(b.prefix + key),
+			}, func(o *s3.Options) { o.Retryer = retry.AddWithMaxAttempts(o.Retryer, 1) })
+			return err
+		})
 		if err == nil || httpStatus(err) == http.StatusNotFound {
 			return
 		}
