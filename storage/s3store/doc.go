@@ -115,9 +115,24 @@
 //	List                          LIST + one HEAD per listed 48-byte object
 //
 // On R2 each of the Delete's two writes counts against the one write per
-// second per key, so the DELETE of step 2 usually waits a second after the
-// tombstone (on a key written in the last second the tombstone itself is
-// refused with 429, storage.ErrTransient). The guarantee rests on one
+// second per key, so the DELETE of step 2 waits its turn, a second after
+// the tombstone (see "Writes to one key"). The guarantee rests on one
 // timing assumption: that a DELETE sent within a third of the grace
 // reaches the store before two thirds of it have passed.
+//
+// # Writes to one key
+//
+// R2 allows one write per second to an object name and refuses more with
+// 429. With Options.WriteInterval (1s for r2:// URLs, write_interval= to
+// change it) the Bucket spaces its writes to each key instead of having
+// them refused: a PutObject, CompleteMultipartUpload or DeleteObject
+// waits until no other write of the Bucket's to the key is in flight and
+// the interval has passed since the previous one's answer. Writes to
+// other keys do not wait, and reads never do. The Bucket implements
+// storage.WritePacer: package doc takes a key's turn before it reads for
+// an Update, so every Update that arrives while it waits is committed by
+// that one write (group commit), and no other writer of the process
+// slips in between the read and the write. Writers in other processes
+// are not seen: two processes writing one hot key can still meet a 429,
+// which is storage.ErrTransient with the store's Retry-After.
 package s3store

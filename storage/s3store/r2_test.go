@@ -162,7 +162,8 @@ func TestR2LeftTombstone(t *testing.T) {
 	const grace = 2 * time.Second
 	b, proxy := backendtest.NewR2Bucket(t, &backendtest.R2Options{
 		Profile: &r2profile.Options{Burst: 2}, // the Put and the tombstone pass, the DELETE is throttled
-		Store:   &s3store.Options{TombstoneGrace: grace},
+		// Unpaced, so that the limit refuses the DELETE.
+		Store: &s3store.Options{TombstoneGrace: grace, WriteInterval: -1},
 	})
 	ctx := t.Context()
 	leave := func(key string) {

@@ -56,7 +56,9 @@ type Options struct {
 	// TombstoneGrace is how old a tombstone must be (by the server's
 	// clock) before a writer may replace it or PurgeTombstones remove it;
 	// its deleter removes it within a third of it. Zero means
-	// DefaultTombstoneGrace. Used with R2 or EmulateConditionalDelete.
+	// DefaultTombstoneGrace, and it is at least 4 x WriteInterval, so
+	// that the deleter's DELETE gets its turn in time. Used with R2 or
+	// EmulateConditionalDelete.
 	TombstoneGrace time.Duration
 	// ValidateKey, if set, is called with every key (the Prefix
 	// included) before any request: a non-nil error refuses the key with
@@ -121,7 +123,7 @@ func New(client *s3.Client, bucket string, opts *Options) *Bucket {
 		conc:       o.Concurrency,
 		r2:         o.R2,
 		tombstones: o.R2 || o.EmulateConditionalDelete,
-		grace:      cmp.Or(o.TombstoneGrace, DefaultTombstoneGrace),
+		grace:      max(cmp.Or(o.TombstoneGrace, DefaultTombstoneGrace), 4*o.WriteInterval),
 		validate:   o.ValidateKey,
 		pace:       newPacer(o.WriteInterval),
 	}
