@@ -91,7 +91,9 @@
 //  2. A DeleteObject without condition removes the tombstone. It is sent
 //     only within a third of Options.TombstoneGrace (default 15s) of step
 //     1, and again after a 429's Retry-After within that window; if it
-//     cannot be, the tombstone stays.
+//     cannot be, the tombstone stays. A Bucket that paces writes
+//     (Options.WriteInterval, r2:// URLs) sends it in the background
+//     when the key's next turn comes: Delete returns after step 1.
 //
 // Stat, Get and List treat a tombstone as absent (List asks HeadObject
 // about listed objects of a tombstone's size, 48 bytes, and leaves the
@@ -116,7 +118,9 @@
 //
 // On R2 each of the Delete's two writes counts against the one write per
 // second per key, so the DELETE of step 2 waits its turn, a second after
-// the tombstone (see "Writes to one key"). The guarantee rests on one
+// the tombstone (see "Writes to one key"), in the background: a Delete
+// takes one round trip (two without IfMatch), and a create of the key
+// in that second waits for the tombstone to go. The guarantee rests on one
 // timing assumption: that a DELETE sent within a third of the grace
 // reaches the store before two thirds of it have passed.
 //

@@ -93,7 +93,8 @@ type Bucket struct {
 	closed     atomic.Bool
 	presign    *s3.PresignClient
 	presignO   sync.Once
-	pace       *pacer // nil without Options.WriteInterval
+	pace       *pacer         // nil without Options.WriteInterval
+	bg         sync.WaitGroup // tombstone DELETEs sent in the background
 }
 
 var _ storage.Bucket = (*Bucket)(nil)
@@ -146,10 +147,12 @@ func (b *Bucket) Client() *s3.Client { return b.client }
 func (b *Bucket) Name() string { return b.bucket }
 
 // Close marks the Bucket closed: later operations return an error
-// matching storage.ErrClosed. The S3 client is left as it is. Close is
-// idempotent.
+// matching storage.ErrClosed. It waits for the tombstone DELETEs a paced
+// Bucket sends in the background (at most a third of TombstoneGrace).
+// The S3 client is left as it is. Close is idempotent.
 func (b *Bucket) Close() error {
 	b.closed.Store(true)
+	b.bg.Wait()
 	return nil
 }
 

@@ -111,7 +111,7 @@ func (b *Bucket) tombstoneDelete(ctx context.Context, key, want string) error {
 		id, err := b.putTombstone(ctx, key, etag)
 		switch {
 		case err == nil:
-			b.removeTombstone(ctx, key, id, start)
+			b.afterTombstone(ctx, key, id, start)
 			return nil
 		case errors.Is(err, storage.ErrPreconditionFailed):
 			if want == "" && attempt < deleteAttempts {
@@ -170,6 +170,21 @@ func (b *Bucket) deleteConflict(ctx context.Context, key, want string, cause err
 	}
 	return storage.Errorf("delete", key, storage.ErrPreconditionFailed,
 		"ETag is %s, not %s", a.ETag, storage.NormalizeETag(want))
+}
+
+// afterTombstone removes the tombstone id that a Delete wrote at key. A
+// Bucket that paces writes (Options.WriteInterval) sends the DELETE in
+// the background, when the key's next turn comes, so that Delete returns
+// once the delete is done in effect, instead of an interval later; Close
+// waits for these. Others send it at once.
+func (b *Bucket) afterTombstone(ctx context.Context, key, id string, start time.Time) {
+	if b.pace == nil {
+		b.removeTombstone(ctx, key, id, start)
+		return
+	}
+	// A fresh context: the caller's may be cancelled when Delete returns,
+	// and may carry a write turn (storage.WriteTurn) that ends with it.
+	b.bg.Go(func() { b.removeTombstone(context.Background(), key, id, start) })
 }
 
 // removeTombstone deletes the tombstone id at key, which the caller
