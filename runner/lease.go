@@ -199,10 +199,17 @@ func (x *execution) renew(ctx context.Context) (*assistants.Run, store.Lease, er
 	return r, l, err
 }
 
-// checkpoint renews the lease and reports whether the run may go on:
-// errCancelled if a cancellation was asked for, errExpired past its
-// expires_at, errLeaseLost if the lease is gone.
+// checkpoint reports whether the run may go on: errCancelled if a
+// cancellation was asked for, errExpired past its expires_at,
+// errLeaseLost if the lease is gone. It renews the lease once a third of
+// it has passed since it was taken or last renewed, and otherwise only
+// reads the run: on a store that allows one write per second to a key
+// (R2), a run answered within seconds of its claim is written twice,
+// not three times.
 func (x *execution) checkpoint(ctx context.Context) error {
+	if x.w.now().UnixMilli() < x.lease.Until-(2*x.w.opts.LeaseDuration/3).Milliseconds() {
+		return x.check(ctx)
+	}
 	r, l, err := x.renew(ctx)
 	if err != nil {
 		return err

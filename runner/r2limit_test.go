@@ -1,6 +1,7 @@
 package runner_test
 
 import (
+	"strings"
 	"testing"
 	"time"
 
@@ -14,7 +15,8 @@ import (
 // TestStreamedRunUnderR2WriteLimit streams a run on the R2 profile with
 // R2's limit of one write per second per key: the run's writes stay
 // under it (s3store paces each key's writes, as it does for r2:// URLs),
-// so the limit refuses none. The log lists each write by key and time.
+// so the limit refuses none, and the run itself is written twice. The
+// log lists each write by key and time.
 func TestStreamedRunUnderR2WriteLimit(t *testing.T) {
 	b, prof := backendtest.NewR2Bucket(t, nil)
 	e := newEnv(t, b, fakemodel.New(fakemodel.Reply{Content: "a reply in a few tokens", Tokens: []string{"a ", "reply ", "in ", "a few ", "tokens"}}))
@@ -48,8 +50,18 @@ func TestStreamedRunUnderR2WriteLimit(t *testing.T) {
 	}
 	t.Logf("streamed run on R2's 1 write/s/key: %d writes, %d refused by the limit, %s, %d events",
 		after.Writes-before.Writes, after.Throttled-before.Throttled, time.Since(start).Round(time.Millisecond), len(events))
+	runWrites := 0
 	for _, w := range prof.Writes()[logged:] {
 		t.Logf("%8s throttled=%-5v %s", w.At.Sub(start).Round(time.Millisecond), w.Throttled, w.Key)
+		if strings.HasSuffix(w.Key, "/"+run.ID+".json") {
+			runWrites++
+		}
+	}
+	// The claim (in_progress, with the lease) and the end (completed):
+	// the checkpoint after the model's answer only reads, as the lease
+	// is fresh.
+	if runWrites != 2 {
+		t.Errorf("the run was written %d times, want 2", runWrites)
 	}
 	if n := after.Throttled - before.Throttled; n != 0 {
 		t.Errorf("the R2 limit refused %d of the run's writes, want 0", n)
